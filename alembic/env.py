@@ -1,0 +1,24 @@
+"""Runs migrations on the URL the caller gives (tests, the service), else the configured one."""
+
+from alembic import context
+from service.config import Settings, get_settings
+from service.db import tables  # noqa: F401  (registers the tables on Base.metadata)
+from service.db.base import Base
+from service.db.session import make_engine
+
+config = context.config
+url = config.attributes.get("database_url") or get_settings().database_url
+engine = make_engine(Settings(database_url=url))
+
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()

@@ -1,0 +1,135 @@
+"""The operator's command line.
+
+python -m service {serve,migrate,create-key,list-keys,revoke-key,openapi}
+"""
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from service import usecases
+from service.config import get_settings
+from service.db import migrate
+from service.db.session import Database
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    uvicorn.run(
+        "service.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def migrate_schema(_args: argparse.Namespace) -> int:
+    migrate.upgrade(get_settings().database_url)
+    print("database schema is up to date")
+    return 0
+
+
+def create_key(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    db = Database(settings)
+    try:
+        key = usecases.create_key(db, args.account, _now())
+    finally:
+        db.dispose()
+    print(f"New API key for account {args.account!r}; it is shown only once:", file=sys.stderr)
+    print(key)
+    return 0
+
+
+def list_keys(args: argparse.Namespace) -> int:
+    db = Database(get_settings())
+    try:
+        keys = usecases.list_keys(db, args.account)
+    finally:
+        db.dispose()
+    print(f"{'KEY ID':<14} {'ACCOUNT':<24} {'CREATED':<20} STATUS")
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        created = f"{key.created_at:%Y-%m-%d %H:%M}"
+        print(f"{key.public_id:<14} {key.account_name:<24} {created:<20} {state}")
+    return 0
+
+
+def revoke_key(args: argparse.Namespace) -> int:
+    public_id = args.key_id.removeprefix("ifk_").split("_", 1)[0]
+    db = Database(get_settings())
+    try:
+        revoked = usecases.revoke_key(db, public_id, _now())
+    finally:
+        db.dispose()
+    if not revoked:
+        print(f"no active key with id {public_id!r}", file=sys.stderr)
+        return 1
+    print(f"revoked key {public_id}")
+    return 0
+
+
+def openapi(args: argparse.Namespace) -> int:
+    from service.config import Settings
+    from service.main import create_app
+
+    spec = create_app(Settings(database_url="sqlite://")).openapi()
+    text = json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("serve", help="apply migrations, then serve HTTP")
+    run.add_argument("--host", help="interface to bind (default: HOST or 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port (default: PORT or 8000)")
+    run.set_defaults(handler=serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(
+        handler=migrate_schema
+    )
+
+    create = commands.add_parser("create-key", help="create an account if needed and a new API key")
+    create.add_argument("account", metavar="ACCOUNT_NAME")
+    create.set_defaults(handler=create_key)
+
+    listing = commands.add_parser("list-keys", help="list API keys (never the secrets)")
+    listing.add_argument("--account", help="only this account's keys")
+    listing.set_defaults(handler=list_keys)
+
+    revoke = commands.add_parser("revoke-key", help="revoke an API key by its id or the key itself")
+    revoke.add_argument("key_id", metavar="KEY_ID")
+    revoke.set_defaults(handler=revoke_key)
+
+    spec = commands.add_parser("openapi", help="print the OpenAPI spec")
+    spec.add_argument("--output", "-o", help="write to this file instead of stdout")
+    spec.set_defaults(handler=openapi)
+
+    args = parser.parse_args(argv)
+    if args.command == "create-key" and not 1 <= len(args.account.strip()) <= 100:
+        parser.error("ACCOUNT_NAME must be 1 to 100 characters")
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The HTTP edge: request and response schemas, dependencies, routers and error answers."""

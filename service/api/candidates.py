@@ -1,0 +1,95 @@
+"""Candidates: the job seekers an account plans follow-ups for."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, status
+
+from service import usecases
+from service.api.deps import AccountDep, DbDep, NowDep, SettingsDep
+from service.api.responses import problems
+from service.api.schemas import (
+    CandidateCreate,
+    CandidateCreated,
+    CandidateOut,
+    CandidateUpdate,
+    Feed,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
+from service.config import Settings
+
+router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
+
+CandidateId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+def feed_urls(settings: Settings, token: str) -> Feed:
+    """The https and webcal forms of a candidate's feed URL."""
+    https = f"{settings.base_url}/feeds/{token}.ics"
+    return Feed(https=https, webcal="webcal://" + https.split("://", 1)[1])
+
+
+@router.post(
+    "",
+    name="create_candidate",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(),
+)
+def create_candidate(
+    body: CandidateCreate,
+    db: DbDep,
+    account: AccountDep,
+    now: NowDep,
+    settings: SettingsDep,
+    response: Response,
+) -> CandidateCreated:
+    """Create a candidate. The answer holds their secret feed URL; it is shown only here."""
+    candidate, token = usecases.create_candidate(db, account, body.to_fields(), now)
+    out = CandidateOut.of(candidate)
+    response.headers["Location"] = f"/v1/candidates/{out.id}"
+    return CandidateCreated(**out.model_dump(), feed=feed_urls(settings, token))
+
+
+@router.get("", name="list_candidates", responses=problems())
+def list_candidates(
+    db: DbDep,
+    account: AccountDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[CandidateOut]:
+    """The account's candidates, oldest first, a page at a time."""
+    after = decode_cursor(cursor, int)[0] if cursor else None
+    found = usecases.list_candidates(db, account, after, limit + 1)
+    more = len(found) > limit
+    items = [CandidateOut.of(c) for c in found[:limit]]
+    return Page[CandidateOut](
+        items=items, next_cursor=encode_cursor(items[-1].id) if more else None
+    )
+
+
+@router.get("/{candidate_id}", name="get_candidate", responses=problems(404))
+def get_candidate(candidate_id: CandidateId, db: DbDep, account: AccountDep) -> CandidateOut:
+    """One candidate."""
+    return CandidateOut.of(usecases.get_candidate(db, account, candidate_id))
+
+
+@router.patch("/{candidate_id}", name="update_candidate", responses=problems(404))
+def update_candidate(
+    candidate_id: CandidateId, body: CandidateUpdate, db: DbDep, account: AccountDep, now: NowDep
+) -> CandidateOut:
+    """Change any of a candidate's settings."""
+    return CandidateOut.of(
+        usecases.update_candidate(db, account, candidate_id, body.to_fields(), now)
+    )
+
+
+@router.delete(
+    "/{candidate_id}",
+    name="delete_candidate",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(404),
+)
+def delete_candidate(candidate_id: CandidateId, db: DbDep, account: AccountDep) -> None:
+    """Delete a candidate with all their interviews, follow-ups and feeds."""
+    usecases.delete_candidate(db, account, candidate_id)

@@ -1,0 +1,494 @@
+"""Request and response bodies (`ThingCreate`, `ThingUpdate`, `Thing`) and their conversion to and
+from domain objects. Validation here is strict: unknown fields, naive times and unbounded text are
+refused before anything reaches the domain."""
+
+import base64
+import binascii
+import json
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
+from zoneinfo import ZoneInfo
+
+import holidays
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+from service.domain.model import (
+    WEEKDAYS,
+    BusinessHours,
+    Candidate,
+    Channel,
+    Contact,
+    ContactRole,
+    Format,
+    Interview,
+    Process,
+    Reference,
+    known_timezones,
+)
+from service.errors import InvalidInput
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _printable(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _bounded(max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+
+
+Name = Annotated[str, _bounded(200), AfterValidator(_printable)]
+Title = Annotated[str, _bounded(200), AfterValidator(_printable)]
+Label = Annotated[str, _bounded(100), AfterValidator(_printable)]
+Location = Annotated[str, _bounded(500), AfterValidator(_printable)]
+Notes = Annotated[str, _bounded(4000), AfterValidator(_printable)]
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+]
+Phone = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        max_length=40,
+        pattern=r"^[+(]?[0-9][0-9 ().\-/]{1,30}(\s*(x|ext\.?)\s*[0-9]{1,6})?$",
+    ),
+]
+ClockTime = Annotated[
+    str,
+    Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:00"]),
+]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _iana(name: str) -> str:
+    if name not in known_timezones():
+        raise ValueError("must be an IANA time zone such as Europe/Paris or America/New_York")
+    return name
+
+
+TimeZone = Annotated[str, Field(max_length=64, examples=["Europe/Paris"]), AfterValidator(_iana)]
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
+def _country(code: str) -> str:
+    code = code.upper()
+    if code not in _countries():
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code with known public holidays")
+    return code
+
+
+Country = Annotated[
+    str, Field(min_length=2, max_length=2, examples=["US"]), AfterValidator(_country)
+]
+
+
+def _string_instant(value: Any) -> Any:
+    if not isinstance(value, str | datetime):
+        raise ValueError(
+            "must be an RFC 3339 date-time with an offset, e.g. 2026-12-01T14:00:00-05:00"
+        )
+    return value
+
+
+def _instant_in_range(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must fall between the years 2000 and 2099")
+    return value
+
+
+Instant = Annotated[
+    AwareDatetime, BeforeValidator(_string_instant), AfterValidator(_instant_in_range)
+]
+
+
+def _date_in_range(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError("must fall between the years 2000 and 2099")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_date_in_range)]
+
+
+def clock(value: str) -> time:
+    """HH:MM as a time of day."""
+    return time.fromisoformat(value)
+
+
+def hhmm(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def local(instant: datetime, zone_name: str) -> datetime:
+    """An instant shown at its offset in the given zone."""
+    return instant.astimezone(ZoneInfo(zone_name))
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Problems (RFC 9457)
+
+
+class FieldError(BaseModel):
+    loc: str = Field(description="Where in the request, e.g. body.contacts.0.email")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error answer, served as application/problem+json."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+# Pages
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+def encode_cursor(*values: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, *types: type) -> tuple[Any, ...]:
+    """The values packed into a cursor; InvalidInput if it was not made by encode_cursor."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != len(types):
+            raise ValueError
+        decoded = []
+        for value, kind in zip(values, types, strict=True):
+            if kind is datetime:
+                value = datetime.fromisoformat(value)
+                if value.tzinfo is None:
+                    raise ValueError
+            elif not isinstance(value, kind) or isinstance(value, bool):
+                raise ValueError
+            decoded.append(value)
+        return tuple(decoded)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidInput(
+            "cursor is not valid; pass next_cursor from the previous page"
+        ) from error
+
+
+# Candidates
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class BusinessHoursBody(Strict):
+    start: ClockTime = "09:00"
+    end: ClockTime = "17:00"
+    days: list[Weekday] = Field(
+        default=["mon", "tue", "wed", "thu", "fri"], min_length=1, max_length=7
+    )
+
+    def to_domain(self) -> BusinessHours:
+        return BusinessHours(
+            start=clock(self.start),
+            end=clock(self.end),
+            days=frozenset(WEEKDAYS.index(day) for day in self.days),
+        )
+
+    @classmethod
+    def of(cls, hours: BusinessHours) -> Self:
+        return cls(
+            start=hhmm(hours.start),
+            end=hhmm(hours.end),
+            days=[WEEKDAYS[day] for day in sorted(hours.days)],
+        )
+
+
+class CandidateFields(Strict):
+    """Fields shared by candidate creation and update."""
+
+    complete: ClassVar[bool] = False
+
+    def to_fields(self) -> dict[str, Any]:
+        """The fields given (all of them on create), as domain values."""
+        names = type(self).model_fields if self.complete else self.model_fields_set
+        fields: dict[str, Any] = {}
+        for name in names:
+            value = getattr(self, name)
+            if name == "call_time":
+                value = clock(value)
+            elif name == "business_hours":
+                value = value.to_domain()
+            elif name in ("thank_you_channel", "follow_up_channel"):
+                value = Channel(value)
+            fields[name] = value
+        return fields
+
+
+class CandidateCreate(CandidateFields):
+    complete: ClassVar[bool] = True
+
+    name: Name
+    timezone: TimeZone
+    country: Country | None = None
+    call_time: ClockTime = Field(default="10:00", description="Local time for follow-up calls.")
+    business_hours: BusinessHoursBody = Field(default_factory=BusinessHoursBody)
+    thank_you_channel: Literal["email", "mail"] = "email"
+    follow_up_channel: Literal["phone", "email"] = "phone"
+
+
+class CandidateUpdate(CandidateFields):
+    name: Name = None  # type: ignore[assignment]
+    timezone: TimeZone = None  # type: ignore[assignment]
+    country: Country | None = None
+    call_time: ClockTime = None  # type: ignore[assignment]
+    business_hours: BusinessHoursBody = None  # type: ignore[assignment]
+    thank_you_channel: Literal["email", "mail"] = None  # type: ignore[assignment]
+    follow_up_channel: Literal["phone", "email"] = None  # type: ignore[assignment]
+
+
+class Feed(BaseModel):
+    https: str = Field(description="The feed URL; keep it secret.")
+    webcal: str = Field(description="The same feed for one-click subscription in calendar apps.")
+
+
+class CandidateOut(BaseModel):
+    id: int
+    name: str
+    timezone: str
+    country: str | None
+    call_time: str
+    business_hours: BusinessHoursBody
+    thank_you_channel: str
+    follow_up_channel: str
+
+    @classmethod
+    def of(cls, candidate: Candidate) -> Self:
+        assert candidate.id is not None
+        return cls(
+            id=candidate.id,
+            name=candidate.name,
+            timezone=candidate.timezone,
+            country=candidate.country,
+            call_time=hhmm(candidate.call_time),
+            business_hours=BusinessHoursBody.of(candidate.business_hours),
+            thank_you_channel=candidate.thank_you_channel.value,
+            follow_up_channel=candidate.follow_up_channel.value,
+        )
+
+
+class CandidateCreated(CandidateOut):
+    feed: Feed = Field(description="The candidate's calendar feed; shown only once.")
+
+
+# Interviews
+
+
+class ContactBody(Strict):
+    name: Name
+    title: Title | None = None
+    role: ContactRole = ContactRole.INTERVIEWER
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Location | None = None
+    preferred_channel: Channel | None = None
+    primary: bool = False
+
+    def to_domain(self, contact_id: int | None = None) -> Contact:
+        return Contact(id=contact_id, **self.model_dump())
+
+
+class ContactUpdate(Strict):
+    name: Name = None  # type: ignore[assignment]
+    title: Title | None = None
+    role: ContactRole = None  # type: ignore[assignment]
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Location | None = None
+    preferred_channel: Channel | None = None
+    primary: bool = None  # type: ignore[assignment]
+
+
+class ContactOut(BaseModel):
+    id: int
+    name: str
+    title: str | None
+    role: ContactRole
+    email: str | None
+    phone: str | None
+    address: str | None
+    preferred_channel: Channel | None
+    primary: bool
+
+    @classmethod
+    def of(cls, contact: Contact) -> Self:
+        return cls.model_validate(contact, from_attributes=True)
+
+
+class ReferenceBody(Strict):
+    name: Name
+    phone: Phone | None = None
+    email: Email | None = None
+
+    def to_domain(self) -> Reference:
+        return Reference(**self.model_dump())
+
+
+class ReferenceOut(BaseModel):
+    id: int
+    name: str
+    phone: str | None
+    email: str | None
+
+
+MAX_CONTACTS = 20
+MAX_REFERENCES = 10
+
+
+class InterviewFields(Strict):
+    """Fields shared by interview creation and update."""
+
+    complete: ClassVar[bool] = False
+
+    def to_fields(self) -> dict[str, Any]:
+        """The fields given (all of them on create), as domain values; None means unset."""
+        names = type(self).model_fields if self.complete else self.model_fields_set
+        fields: dict[str, Any] = {}
+        for name in names:
+            value = getattr(self, name)
+            if name == "contacts":
+                value = tuple(contact.to_domain() for contact in value)
+            elif name == "references":
+                value = tuple(reference.to_domain() for reference in value)
+            fields[name] = value
+        minutes = fields.pop("duration_minutes", None)
+        if minutes is not None:
+            if fields.get("ends_at") is not None:
+                raise InvalidInput("give ends_at or duration_minutes, not both")
+            fields["length"] = timedelta(minutes=minutes)
+        return fields
+
+
+class InterviewCreate(InterviewFields):
+    complete: ClassVar[bool] = True
+
+    candidate_id: Id
+    company: Name
+    role: Name
+    job_number: Label | None = None
+    starts_at: Instant
+    ends_at: Instant | None = Field(default=None, description="Defaults to one hour after start.")
+    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    timezone: TimeZone | None = Field(
+        default=None, description="Where the interview takes place; defaults to the candidate's."
+    )
+    format: Format
+    round: int = Field(default=1, ge=1, le=20)
+    location: Location | None = None
+    process: Process = Process.STANDARD
+    decision_date: Day | None = Field(
+        default=None, description="When the employer said they will decide."
+    )
+    notes: Notes | None = None
+    contacts: list[ContactBody] = Field(default=[], max_length=MAX_CONTACTS)
+    references: list[ReferenceBody] = Field(default=[], max_length=MAX_REFERENCES)
+
+    def to_fields(self) -> dict[str, Any]:
+        fields = super().to_fields()
+        if fields["timezone"] is None:
+            del fields["timezone"]
+        return fields
+
+
+class InterviewUpdate(InterviewFields):
+    candidate_id: Id = None  # type: ignore[assignment]
+    company: Name = None  # type: ignore[assignment]
+    role: Name = None  # type: ignore[assignment]
+    job_number: Label | None = None
+    starts_at: Instant = None  # type: ignore[assignment]
+    ends_at: Instant = None  # type: ignore[assignment]
+    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    timezone: TimeZone = None  # type: ignore[assignment]
+    format: Format = None  # type: ignore[assignment]
+    round: int = Field(default=None, ge=1, le=20)  # type: ignore[assignment]
+    location: Location | None = None
+    process: Process = None  # type: ignore[assignment]
+    decision_date: Day | None = None
+    notes: Notes | None = None
+    contacts: list[ContactBody] = Field(default=None, max_length=MAX_CONTACTS)  # type: ignore[arg-type]
+    references: list[ReferenceBody] = Field(default=None, max_length=MAX_REFERENCES)  # type: ignore[arg-type]
+
+
+class InterviewOut(BaseModel):
+    id: int
+    candidate_id: int
+    previous_interview_id: int | None
+    company: str
+    role: str
+    job_number: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    format: Format
+    round: int
+    location: str | None
+    process: Process
+    decision_date: date | None
+    notes: str | None
+    contacts: list[ContactOut]
+    references: list[ReferenceOut]
+
+    @classmethod
+    def of(cls, interview: Interview) -> Self:
+        assert interview.id is not None
+        return cls(
+            id=interview.id,
+            candidate_id=interview.candidate_id,
+            previous_interview_id=interview.previous_interview_id,
+            company=interview.company,
+            role=interview.role,
+            job_number=interview.job_number,
+            starts_at=local(interview.starts_at, interview.timezone),
+            ends_at=local(interview.ends_at, interview.timezone),
+            timezone=interview.timezone,
+            format=interview.format,
+            round=interview.round,
+            location=interview.location,
+            process=interview.process,
+            decision_date=interview.decision_date,
+            notes=interview.notes,
+            contacts=[ContactOut.of(c) for c in interview.contacts],
+            references=[
+                ReferenceOut.model_validate(r, from_attributes=True) for r in interview.references
+            ],
+        )

@@ -1,0 +1,40 @@
+"""Runtime settings, read from the environment once; nothing else reads os.environ."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure, each with a working default."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///./data/service.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str = Field(
+        default="",
+        description="Base of the feed URLs handed out (https://calendar.example.org); "
+        "defaults to http://HOST:PORT.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    retry_after_seconds: int = Field(default=5, ge=1)
+
+    @property
+    def base_url(self) -> str:
+        """Where clients reach this service, without a trailing slash."""
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Persistence: tables, engines and the repository; the only package that builds queries."""

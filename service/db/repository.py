@@ -1,0 +1,345 @@
+"""Reads and writes of accounts, keys, candidates and interviews; rows in, domain objects out."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from service.db.tables import (
+    AccountRow,
+    ApiKeyRow,
+    CandidateRow,
+    ContactRow,
+    FeedTokenRow,
+    InterviewRow,
+    ReferenceRow,
+)
+from service.domain.model import (
+    BusinessHours,
+    Candidate,
+    Channel,
+    Contact,
+    ContactRole,
+    Format,
+    Interview,
+    InterviewFilter,
+    Process,
+    Reference,
+)
+from service.tokens import IssuedKey
+
+# Accounts and API keys
+
+
+def account_id_by_name(session: Session, name: str) -> int | None:
+    return session.scalar(select(AccountRow.id).where(AccountRow.name == name))
+
+
+def add_account(session: Session, name: str, now: datetime) -> int:
+    row = AccountRow(name=name, created_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def add_api_key(session: Session, account_id: int, issued: IssuedKey, now: datetime) -> None:
+    session.add(
+        ApiKeyRow(
+            account_id=account_id,
+            public_id=issued.public_id,
+            secret_hash=issued.secret_hash,
+            created_at=now,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What is stored of an API key: never the key itself."""
+
+    public_id: str
+    account_id: int
+    account_name: str
+    secret_hash: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+_KEYS = select(
+    ApiKeyRow.public_id,
+    ApiKeyRow.account_id,
+    AccountRow.name.label("account_name"),
+    ApiKeyRow.secret_hash,
+    ApiKeyRow.created_at,
+    ApiKeyRow.revoked_at,
+).join(AccountRow, AccountRow.id == ApiKeyRow.account_id)
+
+
+def api_key(session: Session, public_id: str) -> KeyRecord | None:
+    row = session.execute(_KEYS.where(ApiKeyRow.public_id == public_id)).one_or_none()
+    return KeyRecord(**row._asdict()) if row else None
+
+
+def api_keys(session: Session, account_name: str | None) -> list[KeyRecord]:
+    query = _KEYS.order_by(ApiKeyRow.id)
+    if account_name is not None:
+        query = query.where(AccountRow.name == account_name)
+    return [KeyRecord(**row._asdict()) for row in session.execute(query)]
+
+
+def revoke_api_key(session: Session, public_id: str, now: datetime) -> bool:
+    result = session.execute(
+        update(ApiKeyRow)
+        .where(ApiKeyRow.public_id == public_id, ApiKeyRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# Candidates and feed tokens
+
+
+def _candidate(row: CandidateRow) -> Candidate:
+    return Candidate(
+        id=row.id,
+        name=row.name,
+        timezone=row.timezone,
+        country=row.country,
+        call_time=row.call_time,
+        business_hours=BusinessHours(
+            start=row.business_start,
+            end=row.business_end,
+            days=frozenset(int(day) for day in row.business_days),
+        ),
+        thank_you_channel=Channel(row.thank_you_channel),
+        follow_up_channel=Channel(row.follow_up_channel),
+    )
+
+
+def _fill_candidate(row: CandidateRow, candidate: Candidate) -> None:
+    row.name = candidate.name
+    row.timezone = candidate.timezone
+    row.country = candidate.country
+    row.call_time = candidate.call_time
+    row.business_start = candidate.business_hours.start
+    row.business_end = candidate.business_hours.end
+    row.business_days = "".join(str(day) for day in sorted(candidate.business_hours.days))
+    row.thank_you_channel = candidate.thank_you_channel.value
+    row.follow_up_channel = candidate.follow_up_channel.value
+
+
+def add_candidate(
+    session: Session, account_id: int, candidate: Candidate, now: datetime
+) -> Candidate:
+    row = CandidateRow(account_id=account_id, created_at=now, updated_at=now)
+    _fill_candidate(row, candidate)
+    session.add(row)
+    session.flush()
+    return replace(candidate, id=row.id)
+
+
+def _candidate_row(session: Session, account_id: int, candidate_id: int) -> CandidateRow | None:
+    return session.scalar(
+        select(CandidateRow).where(
+            CandidateRow.id == candidate_id, CandidateRow.account_id == account_id
+        )
+    )
+
+
+def candidate(session: Session, account_id: int, candidate_id: int) -> Candidate | None:
+    row = _candidate_row(session, account_id, candidate_id)
+    return _candidate(row) if row else None
+
+
+def candidates(
+    session: Session, account_id: int, after_id: int | None, limit: int
+) -> list[Candidate]:
+    query = select(CandidateRow).where(CandidateRow.account_id == account_id)
+    if after_id is not None:
+        query = query.where(CandidateRow.id > after_id)
+    rows = session.scalars(query.order_by(CandidateRow.id).limit(limit))
+    return [_candidate(row) for row in rows]
+
+
+def save_candidate(session: Session, account_id: int, candidate: Candidate, now: datetime) -> None:
+    assert candidate.id is not None
+    row = _candidate_row(session, account_id, candidate.id)
+    assert row is not None
+    _fill_candidate(row, candidate)
+    row.updated_at = now
+
+
+def delete_candidate(session: Session, account_id: int, candidate_id: int) -> bool:
+    result = session.execute(
+        delete(CandidateRow).where(
+            CandidateRow.id == candidate_id, CandidateRow.account_id == account_id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def add_feed_token(session: Session, candidate_id: int, token_hash: str, now: datetime) -> None:
+    session.add(FeedTokenRow(candidate_id=candidate_id, token_hash=token_hash, created_at=now))
+
+
+# Interviews with their contacts and references
+
+
+def _contact(row: ContactRow) -> Contact:
+    return Contact(
+        id=row.id,
+        name=row.name,
+        title=row.title,
+        role=ContactRole(row.role),
+        email=row.email,
+        phone=row.phone,
+        address=row.address,
+        preferred_channel=Channel(row.preferred_channel) if row.preferred_channel else None,
+        primary=row.is_primary,
+    )
+
+
+def _interview(row: InterviewRow) -> Interview:
+    return Interview(
+        id=row.id,
+        candidate_id=row.candidate_id,
+        previous_interview_id=row.previous_interview_id,
+        company=row.company,
+        role=row.role,
+        job_number=row.job_number,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        timezone=row.timezone,
+        format=Format(row.format),
+        round=row.round,
+        location=row.location,
+        process=Process(row.process),
+        decision_date=row.decision_date,
+        notes=row.notes,
+        contacts=tuple(_contact(c) for c in row.contacts),
+        references=tuple(
+            Reference(id=r.id, name=r.name, phone=r.phone, email=r.email) for r in row.references
+        ),
+    )
+
+
+def _fill_contact(row: ContactRow, contact: Contact, position: int) -> None:
+    row.position = position
+    row.name = contact.name
+    row.title = contact.title
+    row.role = contact.role.value
+    row.email = contact.email
+    row.phone = contact.phone
+    row.address = contact.address
+    row.preferred_channel = contact.preferred_channel.value if contact.preferred_channel else None
+    row.is_primary = contact.primary
+
+
+def _fill_reference(row: ReferenceRow, reference: Reference, position: int) -> None:
+    row.position = position
+    row.name = reference.name
+    row.phone = reference.phone
+    row.email = reference.email
+
+
+def _fill_interview(row: InterviewRow, interview: Interview) -> None:
+    row.candidate_id = interview.candidate_id
+    row.previous_interview_id = interview.previous_interview_id
+    row.company = interview.company
+    row.role = interview.role
+    row.job_number = interview.job_number
+    row.starts_at = interview.starts_at
+    row.ends_at = interview.ends_at
+    row.timezone = interview.timezone
+    row.format = interview.format.value
+    row.round = interview.round
+    row.location = interview.location
+    row.process = interview.process.value
+    row.decision_date = interview.decision_date
+    row.notes = interview.notes
+    # Contacts and references keep their ids (and so their follow-ups) when they are kept.
+    kept_contacts: dict[int | None, ContactRow] = {c.id: c for c in row.contacts}
+    row.contacts = []
+    for position, contact in enumerate(interview.contacts):
+        contact_row = kept_contacts.get(contact.id) or ContactRow()
+        _fill_contact(contact_row, contact, position)
+        row.contacts.append(contact_row)
+    kept_references: dict[int | None, ReferenceRow] = {r.id: r for r in row.references}
+    row.references = []
+    for position, reference in enumerate(interview.references):
+        reference_row = kept_references.get(reference.id) or ReferenceRow()
+        _fill_reference(reference_row, reference, position)
+        row.references.append(reference_row)
+
+
+def add_interview(
+    session: Session, account_id: int, interview: Interview, now: datetime
+) -> Interview:
+    row = InterviewRow(account_id=account_id, created_at=now, updated_at=now)
+    _fill_interview(row, interview)
+    session.add(row)
+    session.flush()
+    return _interview(row)
+
+
+def _interview_row(session: Session, account_id: int, interview_id: int) -> InterviewRow | None:
+    return session.scalar(
+        select(InterviewRow).where(
+            InterviewRow.id == interview_id, InterviewRow.account_id == account_id
+        )
+    )
+
+
+def interview(session: Session, account_id: int, interview_id: int) -> Interview | None:
+    row = _interview_row(session, account_id, interview_id)
+    return _interview(row) if row else None
+
+
+def interviews(
+    session: Session,
+    account_id: int,
+    where: InterviewFilter,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> Sequence[Interview]:
+    query = select(InterviewRow).where(InterviewRow.account_id == account_id)
+    if where.candidate_id is not None:
+        query = query.where(InterviewRow.candidate_id == where.candidate_id)
+    if where.company is not None:
+        query = query.where(func.lower(InterviewRow.company) == where.company.lower())
+    if where.starts_after is not None:
+        query = query.where(InterviewRow.starts_at >= where.starts_after)
+    if where.starts_before is not None:
+        query = query.where(InterviewRow.starts_at < where.starts_before)
+    if after is not None:
+        starts_at, interview_id = after
+        query = query.where(
+            or_(
+                InterviewRow.starts_at > starts_at,
+                and_(InterviewRow.starts_at == starts_at, InterviewRow.id > interview_id),
+            )
+        )
+    rows = session.scalars(query.order_by(InterviewRow.starts_at, InterviewRow.id).limit(limit))
+    return [_interview(row) for row in rows]
+
+
+def save_interview(
+    session: Session, account_id: int, interview: Interview, now: datetime
+) -> Interview:
+    assert interview.id is not None
+    row = _interview_row(session, account_id, interview.id)
+    assert row is not None
+    _fill_interview(row, interview)
+    row.updated_at = now
+    session.flush()
+    return _interview(row)
+
+
+def delete_interview(session: Session, account_id: int, interview_id: int) -> bool:
+    row = _interview_row(session, account_id, interview_id)
+    if row is None:
+        return False
+    session.delete(row)
+    return True

@@ -1,0 +1,94 @@
+"""Engines and transactions: SQLite tuned for concurrent writers, PostgreSQL through psycopg 3."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.config import Settings
+
+
+def _sqlite_engine(url: URL, settings: Settings) -> Engine:
+    pool: dict[str, int] = {}
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        pool = {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size}
+    engine = create_engine(
+        url,
+        connect_args={
+            "timeout": settings.sqlite_busy_timeout_ms / 1000,
+            "check_same_thread": False,
+        },
+        **pool,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours (see _begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        # A writer takes the write lock up front (BEGIN IMMEDIATE) and waits for it under
+        # busy_timeout; a deferred transaction that upgrades later fails with "database is locked".
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for the configured database URL."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, settings)
+    if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        connect_args={"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {},
+    )
+
+
+class Database:
+    """One engine and the two kinds of transaction the use cases open: read and write."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine = make_engine(settings)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A transaction that only reads; closing the session rolls it back."""
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that commits when the block succeeds and rolls back when it raises."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,45 @@
+"""The service's own exceptions; each carries the HTTP status the API answers with.
+
+AppError                 500, never raised on purpose
+├── NotFound             404  no such resource in the caller's account
+├── Unauthorized         401  missing, unknown or revoked API key
+├── Conflict             409  the request clashes with the stored state
+├── InvalidInput         422  well-formed JSON that breaks a domain rule
+└── Unavailable          503  the database cannot be reached; retry later
+"""
+
+
+class AppError(Exception):
+    """Base of every error the API turns into a problem+json answer."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(AppError):
+    status = 404
+    title = "Not found"
+
+
+class Unauthorized(AppError):
+    status = 401
+    title = "Unauthorized"
+
+
+class Conflict(AppError):
+    status = 409
+    title = "Conflict"
+
+
+class InvalidInput(AppError):
+    status = 422
+    title = "Invalid input"
+
+
+class Unavailable(AppError):
+    status = 503
+    title = "Service unavailable"

@@ -1,0 +1,44 @@
+"""The application: create_app(settings) wires routers, error answers and the database."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from service import __doc__ as summary
+from service.api import candidates, health, interviews, problems
+from service.config import Settings, get_settings
+from service.db.session import Database
+
+API_VERSION = "1.0.0"
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A ready application for these settings (the environment's by default)."""
+    settings = settings or get_settings()
+    db = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="Interview follow-up service",
+        summary=(summary or "").strip(),
+        version=API_VERSION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    problems.install(app, settings.retry_after_seconds)
+    app.include_router(health.router)
+    app.include_router(candidates.router)
+    app.include_router(interviews.router)
+    return app

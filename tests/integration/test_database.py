@@ -1,0 +1,133 @@
+"""What storage guarantees: instants keep their meaning, SQLite is tuned for concurrency."""
+
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+
+from service import usecases
+from service.db import repository
+from service.db.session import Database
+from service.domain.model import Candidate, Contact, Format
+from tests.builders import NOW
+
+
+def _candidate(db: Database) -> tuple[int, int]:
+    account = usecases.create_key(db, "acme", NOW)
+    with db.reading() as session:
+        record = repository.api_key(session, account.split("_")[1])
+    assert record is not None
+    candidate, _ = usecases.create_candidate(
+        db, record.account_id, {"name": "Ada", "timezone": "Asia/Kolkata"}, NOW
+    )
+    assert candidate.id is not None
+    return record.account_id, candidate.id
+
+
+def test_instants_round_trip_as_the_same_moment(db: Database) -> None:
+    account_id, candidate_id = _candidate(db)
+    ist = timezone(timedelta(hours=5, minutes=30))
+    starts_at = datetime(2026, 3, 29, 1, 30, tzinfo=ist)
+    interview = usecases.create_interview(
+        db,
+        account_id,
+        {
+            "candidate_id": candidate_id,
+            "company": "Acme",
+            "role": "Engineer",
+            "starts_at": starts_at,
+            "format": Format.VIDEO,
+            "contacts": (Contact("Jane"),),
+        },
+        NOW,
+    )
+    assert interview.id is not None
+    stored = usecases.get_interview(db, account_id, interview.id)
+    assert stored.starts_at == starts_at
+    assert stored.starts_at.utcoffset() == timedelta(0)
+    assert stored.ends_at - stored.starts_at == timedelta(hours=1)
+    assert stored.timezone == "Asia/Kolkata"
+
+
+def test_deleting_a_candidate_removes_their_interviews(db: Database) -> None:
+    account_id, candidate_id = _candidate(db)
+    fields = {
+        "candidate_id": candidate_id,
+        "company": "Acme",
+        "role": "Engineer",
+        "starts_at": datetime(2026, 12, 1, 15, tzinfo=UTC),
+        "format": Format.PHONE,
+        "contacts": (Contact("Jane"), Contact("Raj")),
+    }
+    usecases.create_interview(db, account_id, fields, NOW)
+    usecases.delete_candidate(db, account_id, candidate_id)
+    with db.engine.connect() as connection:
+        for table in ("interviews", "contacts", "feed_tokens"):
+            assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite settings")
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one()) >= 1000
+
+
+def test_concurrent_writers_neither_fail_nor_lose_writes(db: Database) -> None:
+    account_id, _ = _candidate(db)
+    threads, writes = 8, 25
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for n in range(writes):
+                usecases.create_candidate(
+                    db, account_id, {"name": f"C{n}", "timezone": "Europe/Paris"}, NOW
+                )
+        except BaseException as error:
+            errors.append(error)
+
+    workers = [threading.Thread(target=write) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert errors == []
+    with db.engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM candidates")).scalar_one()
+    assert count == threads * writes + 1
+
+
+def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
+    account_id, candidate_id = _candidate(db)
+    created = usecases.create_interview(
+        db,
+        account_id,
+        {
+            "candidate_id": candidate_id,
+            "company": "Acme",
+            "role": "Engineer",
+            "starts_at": datetime(2026, 12, 1, 15, tzinfo=UTC),
+            "format": Format.PHONE,
+            "contacts": (Contact("Jane"), Contact("Raj")),
+        },
+        NOW,
+    )
+    assert created.id is not None
+    jane, raj = created.contacts
+    updated = usecases.update_interview(
+        db, account_id, created.id, {"contacts": (Contact("Lee"), raj)}, NOW
+    )
+    assert [c.name for c in updated.contacts] == ["Lee", "Raj"]
+    assert updated.contacts[1].id == raj.id
+    assert updated.contacts[0].id not in (jane.id, raj.id)
+
+
+def test_a_candidate_reads_back_equal(db: Database) -> None:
+    account_id, candidate_id = _candidate(db)
+    assert usecases.get_candidate(db, account_id, candidate_id) == Candidate(
+        id=candidate_id, name="Ada", timezone="Asia/Kolkata"
+    )

@@ -1,0 +1,114 @@
+"""The README's promises, kept by a real server started with `make run`: every `sh` example runs as
+written (only the port differs), and the container runs the same command."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import EmptyDatabases
+
+ROOT = Path(__file__).resolve().parents[2]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _examples() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+
+
+@pytest.fixture
+def server(databases: EmptyDatabases, tmp_path: Path) -> Iterator[tuple[str, int]]:
+    """`make run` on a free port and a fresh database; stopped with SIGTERM afterwards."""
+    url, port = databases.new(), _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "PORT": str(port)}
+    log = tmp_path / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["make", "-s", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"make run did not come up:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield url, port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_the_readme_curl_flow_works_as_written(
+    server: tuple[str, int], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url, port = server
+    tmp_path = tmp_path_factory.mktemp("readme")
+    examples = _examples()
+    assert len(examples) >= 4
+    script = "\n".join(examples).replace("127.0.0.1:8000", f"127.0.0.1:{port}")
+    (tmp_path / ".venv").symlink_to(ROOT / ".venv")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    candidate = json.loads((tmp_path / "candidate.json").read_text())
+    interview = json.loads((tmp_path / "interview.json").read_text())
+    assert candidate["feed"]["webcal"].startswith("webcal://")
+    assert [c["name"] for c in interview["contacts"]] == ["Jane Doe", "Raj Patel", "Sam Lee"]
+    assert '"starts_at": "2027-03-03T10:00:00-05:00"' in result.stdout
+    assert '"ends_at": "2027-03-03T11:00:00-05:00"' in result.stdout
+    assert '"status": 422' in result.stdout
+    assert "salary: is not a known field" in result.stdout
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM interviews")).scalar_one() == 1
+            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar_one() == 3
+    finally:
+        engine.dispose()
+
+
+def test_the_container_runs_what_make_run_runs() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    command = json.loads(re.findall(r"^CMD (.*)$", dockerfile, flags=re.MULTILINE)[-1])
+    assert command == ["python", "-m", "service", "serve"]
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "-m service serve" in run_recipe
+    assert "python -m service serve" in README
+    assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.MULTILINE)
+    for path in re.findall(r"^COPY (\S+) ", dockerfile, flags=re.MULTILINE):
+        assert (ROOT / path).exists(), path
