@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from service import __doc__ as summary
-from service.api import candidates, health, interviews, problems
+from service.api import candidates, followups, health, interviews, problems
 from service.config import Settings, get_settings
 from service.db.session import Database
 
@@ -41,4 +41,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(candidates.router)
     app.include_router(interviews.router)
+    app.include_router(followups.router)
     return app

@@ -2,12 +2,21 @@
 inside one transaction. The HTTP routes and the command line call these and nothing below them."""
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
+import holidays
+from sqlalchemy.orm import Session
+
 from service.db import repository
+from service.db.repository import FollowUpFilter as FollowUpFilter
+from service.db.repository import FollowUpRecord as FollowUpRecord
 from service.db.repository import KeyRecord
 from service.db.session import Database
+from service.domain import cadence
+from service.domain.cadence import ATTEMPT_RESULTS, OPEN, Kind, Outcome, OutcomeType, Plan, Status
 from service.domain.model import (
     DEFAULT_DURATION,
     Candidate,
@@ -102,13 +111,19 @@ def list_candidates(
 def update_candidate(
     db: Database, account_id: int, candidate_id: int, changes: Mapping[str, Any], now: datetime
 ) -> Candidate:
-    """Apply changes to a candidate's settings."""
+    """Apply changes to a candidate's settings and re-plan their interviews' pending steps."""
     with db.writing() as session:
         current = repository.candidate(session, account_id, candidate_id)
         if current is None:
             raise NotFound(f"candidate {candidate_id} not found")
         updated = _build(Candidate, {**vars(current), **changes})
         repository.save_candidate(session, account_id, updated, now)
+        for interview_id in repository.interview_ids_of_candidate(
+            session, account_id, candidate_id
+        ):
+            interview = repository.interview(session, account_id, interview_id, lock=True)
+            assert interview is not None
+            _replan(session, account_id, interview, now)
     return updated
 
 
@@ -119,10 +134,86 @@ def delete_candidate(db: Database, account_id: int, candidate_id: int) -> None:
             raise NotFound(f"candidate {candidate_id} not found")
 
 
+# Planning
+
+
+@lru_cache(maxsize=512)
+def _country_holidays(country: str, first: int, last: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=range(first, last + 1)))
+
+
+def _holidays(country: str | None, interview: Interview) -> frozenset[date]:
+    """The candidate's public holidays over every year the interview's plan can reach."""
+    if not country:
+        return frozenset()
+    first = interview.starts_at.year
+    last = first + 1
+    if interview.decision_date is not None:
+        last = max(last, interview.decision_date.year + 1)
+    return _country_holidays(country, first, last)
+
+
+def _replan(session: Session, account_id: int, interview: Interview, now: datetime) -> Plan:
+    """Plan the interview's follow-ups from what is stored and store the result."""
+    assert interview.id is not None
+    candidate = repository.candidate(session, account_id, interview.candidate_id)
+    assert candidate is not None
+    outcomes = [record.outcome for record in repository.outcomes_of(session, interview.id)]
+    result = cadence.plan(
+        interview,
+        candidate,
+        outcomes,
+        repository.plan_of(session, interview.id),
+        now=now,
+        holidays=_holidays(candidate.country, interview),
+    )
+    repository.save_plan(session, account_id, interview, result, now)
+    return result
+
+
+@dataclass(frozen=True)
+class InterviewView:
+    """An interview with its planned follow-ups and where its follow-up series stands."""
+
+    interview: Interview
+    followups: list[FollowUpRecord]
+    cadence_state: str
+    cadence_note: str
+
+
+def _view(session: Session, account_id: int, interview: Interview, now: datetime) -> InterviewView:
+    assert interview.id is not None
+    steps = repository.followups(
+        session, account_id, FollowUpFilter(now=now, interview_id=interview.id), None, 10_000
+    )
+    state, note = repository.cadence_of(session, interview.id)
+    return InterviewView(interview, steps, state, note)
+
+
+def preview(
+    candidate_fields: Mapping[str, Any], interview_fields: Mapping[str, Any], now: datetime
+) -> Plan:
+    """The plan an interview would get, stored nowhere. Contacts are numbered 1, 2, … in the
+    order given, and those numbers stand as their ids."""
+    candidate = _build(Candidate, {"name": "preview", **candidate_fields})
+    fields = _with_end(interview_fields, interview_fields["starts_at"], DEFAULT_DURATION)
+    contacts = tuple(
+        replace(contact, id=number)
+        for number, contact in enumerate(fields.get("contacts", ()), start=1)
+    )
+    interview = _build(
+        Interview,
+        {"timezone": candidate.timezone, **fields, "candidate_id": 0, "contacts": contacts},
+    )
+    return cadence.plan(
+        interview, candidate, now=now, holidays=_holidays(candidate.country, interview)
+    )
+
+
 # Interviews
 
 
-def _owned_candidate(session: Any, account_id: int, candidate_id: int) -> Candidate:
+def _owned_candidate(session: Session, account_id: int, candidate_id: int) -> Candidate:
     found = repository.candidate(session, account_id, candidate_id)
     if found is None:
         raise InvalidInput(f"candidate_id {candidate_id} is not a candidate of this account")
@@ -140,24 +231,34 @@ def _with_end(
     return resolved
 
 
+def _create_interview(
+    session: Session, account_id: int, fields: Mapping[str, Any], now: datetime
+) -> Interview:
+    candidate = _owned_candidate(session, account_id, fields["candidate_id"])
+    fields = _with_end(fields, fields["starts_at"], DEFAULT_DURATION)
+    interview = _build(Interview, {"timezone": candidate.timezone, **fields})
+    stored = repository.add_interview(session, account_id, interview, now)
+    _replan(session, account_id, stored, now)
+    return stored
+
+
 def create_interview(
     db: Database, account_id: int, fields: Mapping[str, Any], now: datetime
-) -> Interview:
-    """Store a new interview; its time zone defaults to the candidate's, its length to an hour."""
+) -> InterviewView:
+    """Store a new interview and plan its follow-ups. Its time zone defaults to the
+    candidate's, its length to an hour."""
     with db.writing() as session:
-        candidate = _owned_candidate(session, account_id, fields["candidate_id"])
-        fields = _with_end(fields, fields["starts_at"], DEFAULT_DURATION)
-        interview = _build(Interview, {"timezone": candidate.timezone, **fields})
-        return repository.add_interview(session, account_id, interview, now)
+        interview = _create_interview(session, account_id, fields, now)
+        return _view(session, account_id, interview, now)
 
 
-def get_interview(db: Database, account_id: int, interview_id: int) -> Interview:
-    """One interview of the account."""
+def get_interview(db: Database, account_id: int, interview_id: int, now: datetime) -> InterviewView:
+    """One interview of the account with its follow-ups."""
     with db.reading() as session:
         found = repository.interview(session, account_id, interview_id)
-    if found is None:
-        raise NotFound(f"interview {interview_id} not found")
-    return found
+        if found is None:
+            raise NotFound(f"interview {interview_id} not found")
+        return _view(session, account_id, found, now)
 
 
 def list_interviews(
@@ -172,33 +273,53 @@ def list_interviews(
         return repository.interviews(session, account_id, where, after, limit)
 
 
+def _change_interview(
+    session: Session,
+    account_id: int,
+    interview_id: int,
+    edit: Callable[[Interview], Mapping[str, Any]],
+    now: datetime,
+) -> InterviewView:
+    current = repository.interview(session, account_id, interview_id, lock=True)
+    if current is None:
+        raise NotFound(f"interview {interview_id} not found")
+    updated = _build(Interview, {**vars(current), **edit(current)})
+    saved = repository.save_interview(session, account_id, updated, now)
+    _replan(session, account_id, saved, now)
+    return _view(session, account_id, saved, now)
+
+
 def update_interview(
     db: Database, account_id: int, interview_id: int, changes: Mapping[str, Any], now: datetime
-) -> Interview:
-    """Apply changes to an interview; contacts given replace the whole list.
+) -> InterviewView:
+    """Apply changes to an interview and re-plan its pending steps. Contacts given replace the
+    whole list; moving the start without giving an end keeps the interview's length."""
 
-    Moving the start without giving an end keeps the interview's length.
-    """
+    def edit(current: Interview) -> Mapping[str, Any]:
+        starts_at = changes.get("starts_at", current.starts_at)
+        return _with_end(changes, starts_at, current.ends_at - current.starts_at)
+
     with db.writing() as session:
-        current = repository.interview(session, account_id, interview_id)
-        if current is None:
-            raise NotFound(f"interview {interview_id} not found")
         if "candidate_id" in changes:
             _owned_candidate(session, account_id, changes["candidate_id"])
-        starts_at = changes.get("starts_at", current.starts_at)
-        changes = _with_end(changes, starts_at, current.ends_at - current.starts_at)
-        updated = _build(Interview, {**vars(current), **changes})
-        return repository.save_interview(session, account_id, updated, now)
+        return _change_interview(session, account_id, interview_id, edit, now)
 
 
 def delete_interview(db: Database, account_id: int, interview_id: int) -> None:
-    """Delete an interview with its contacts and references."""
+    """Delete an interview with its contacts, references, follow-ups and outcomes."""
     with db.writing() as session:
         if not repository.delete_interview(session, account_id, interview_id):
             raise NotFound(f"interview {interview_id} not found")
 
 
 # Contacts within an interview
+
+
+def _contact_index(contacts: tuple[Contact, ...], contact_id: int) -> int:
+    for index, contact in enumerate(contacts):
+        if contact.id == contact_id:
+            return index
+    raise NotFound(f"contact {contact_id} not found in this interview")
 
 
 def _edit_contacts(
@@ -209,24 +330,20 @@ def _edit_contacts(
     now: datetime,
 ) -> Interview:
     with db.writing() as session:
-        current = repository.interview(session, account_id, interview_id)
-        if current is None:
-            raise NotFound(f"interview {interview_id} not found")
-        updated = _build(Interview, {**vars(current), "contacts": edit(current.contacts)})
-        return repository.save_interview(session, account_id, updated, now)
-
-
-def _contact_index(contacts: tuple[Contact, ...], contact_id: int) -> int:
-    for index, contact in enumerate(contacts):
-        if contact.id == contact_id:
-            return index
-    raise NotFound(f"contact {contact_id} not found in this interview")
+        view = _change_interview(
+            session,
+            account_id,
+            interview_id,
+            lambda current: {"contacts": edit(current.contacts)},
+            now,
+        )
+    return view.interview
 
 
 def add_contact(
     db: Database, account_id: int, interview_id: int, contact: Contact, now: datetime
 ) -> Contact:
-    """Add someone met at the interview."""
+    """Add someone met at the interview; their follow-ups are planned."""
     interview = _edit_contacts(
         db, account_id, interview_id, lambda contacts: (*contacts, contact), now
     )
@@ -255,10 +372,192 @@ def update_contact(
 def remove_contact(
     db: Database, account_id: int, interview_id: int, contact_id: int, now: datetime
 ) -> None:
-    """Remove a contact from an interview."""
+    """Remove a contact from an interview; their pending follow-ups are cancelled."""
 
     def edit(contacts: tuple[Contact, ...]) -> tuple[Contact, ...]:
         index = _contact_index(contacts, contact_id)
         return contacts[:index] + contacts[index + 1 :]
 
     _edit_contacts(db, account_id, interview_id, edit, now)
+
+
+# Follow-ups
+
+
+def list_followups(
+    db: Database,
+    account_id: int,
+    where: FollowUpFilter,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[FollowUpRecord]:
+    """A page of the account's follow-ups, soonest due first."""
+    with db.reading() as session:
+        return repository.followups(session, account_id, where, after, limit)
+
+
+def interview_followups(
+    db: Database, account_id: int, interview_id: int, now: datetime
+) -> InterviewView:
+    """An interview's follow-ups, soonest due first."""
+    return get_interview(db, account_id, interview_id, now)
+
+
+def get_followup(db: Database, account_id: int, followup_id: int) -> FollowUpRecord:
+    """One follow-up."""
+    with db.reading() as session:
+        found = repository.followup(session, account_id, followup_id)
+    if found is None:
+        raise NotFound(f"follow-up {followup_id} not found")
+    return found
+
+
+def update_followup(
+    db: Database,
+    account_id: int,
+    followup_id: int,
+    status: Status | None,
+    snoozed_until: datetime | None,
+    now: datetime,
+) -> FollowUpRecord:
+    """Mark a step done, skipped or pending again, or snooze it; then re-plan the interview
+    (a call marked done moves the next attempt; a mailed note moves its receipt call)."""
+    with db.writing() as session:
+        found = repository.followup(session, account_id, followup_id)
+        if found is None:
+            raise NotFound(f"follow-up {followup_id} not found")
+        interview = repository.interview(session, account_id, found.interview_id, lock=True)
+        assert interview is not None
+        step = found.step
+        if status is not None:
+            done_at = now if status in (Status.DONE, Status.SKIPPED) else None
+            repository.set_step_state(session, followup_id, status, done_at, step.snoozed_until)
+        if snoozed_until is not None:
+            if snoozed_until <= now:
+                raise InvalidInput("snoozed_until must be in the future")
+            repository.set_step_state(session, followup_id, Status.PENDING, None, snoozed_until)
+        _replan(session, account_id, interview, now)
+        updated = repository.followup(session, account_id, followup_id)
+        assert updated is not None
+        return updated
+
+
+# Outcomes
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class OutcomeView:
+    outcome: Outcome
+    interview_id: int
+    next_interview_id: int | None
+    interview: InterviewView | None = None
+    next_interview: InterviewView | None = None
+
+
+def _attempt_key(steps: Mapping[str, cadence.FollowUp], now: datetime) -> str:
+    """The follow-up attempt an attempt result belongs to: the earliest one still open."""
+    open_attempts = sorted(
+        (s for s in steps.values() if s.kind is Kind.FOLLOW_UP and s.status in OPEN),
+        key=lambda s: s.due_at,
+    )
+    if not open_attempts:
+        raise InvalidInput("no follow-up attempt is open to log this against; give followup_id")
+    return open_attempts[0].key
+
+
+def _next_round(
+    session: Session,
+    account_id: int,
+    interview: Interview,
+    wanted: Mapping[str, Any],
+    now: datetime,
+) -> Interview:
+    """The next round: a new interview linked to this one, with the same people unless told."""
+    if wanted["starts_at"] <= interview.starts_at:
+        raise InvalidInput("next_interview.starts_at must be after this interview's start")
+    contacts = wanted.get("contacts")
+    fields: dict[str, Any] = {
+        "candidate_id": interview.candidate_id,
+        "company": interview.company,
+        "role": interview.role,
+        "job_number": interview.job_number,
+        "timezone": interview.timezone,
+        "format": interview.format,
+        "process": interview.process,
+        "round": min(interview.round + 1, 20),
+        "location": interview.location,
+        "contacts": tuple(replace(c, id=None) for c in interview.contacts)
+        if contacts is None
+        else contacts,
+        "references": tuple(replace(r, id=None) for r in interview.references),
+        "previous_interview_id": interview.id,
+        **{k: v for k, v in wanted.items() if k != "contacts" and v is not None},
+    }
+    return _create_interview(session, account_id, fields, now)
+
+
+def add_outcome(
+    db: Database, account_id: int, interview_id: int, fields: Mapping[str, Any], now: datetime
+) -> OutcomeView:
+    """Log what happened and re-plan: results of attempts, a decision date, a request for
+    materials, a next round, or the end of the process."""
+    kind: OutcomeType = fields["type"]
+    at: datetime = fields.get("at") or now
+    if at > now + FUTURE_TOLERANCE:
+        raise InvalidInput("at cannot be in the future")
+    decision_date: date | None = fields.get("decision_date")
+    if (decision_date is None) == (kind is OutcomeType.TIMELINE_GIVEN):
+        raise InvalidInput("decision_date goes with timeline_given, and only with it")
+    wanted = fields.get("next_interview")
+    if (wanted is None) == (kind is OutcomeType.NEXT_ROUND):
+        raise InvalidInput("next_interview goes with next_round, and only with it")
+    with db.writing() as session:
+        interview = repository.interview(session, account_id, interview_id, lock=True)
+        if interview is None:
+            raise NotFound(f"interview {interview_id} not found")
+        steps = repository.plan_of(session, interview_id)
+        step_key = None
+        followup_id = fields.get("followup_id")
+        if followup_id is not None:
+            found = repository.followup(session, account_id, followup_id)
+            if found is None or found.interview_id != interview_id:
+                raise InvalidInput(f"followup_id {followup_id} is not a step of this interview")
+            step_key = found.step.key
+        elif kind in ATTEMPT_RESULTS:
+            step_key = _attempt_key(steps, now)
+        if decision_date is not None:
+            interview = repository.save_interview(
+                session, account_id, replace(interview, decision_date=decision_date), now
+            )
+        next_interview = None
+        if wanted is not None:
+            next_interview = _next_round(session, account_id, interview, wanted, now)
+        outcome = repository.add_outcome(
+            session,
+            account_id,
+            interview_id,
+            Outcome(0, kind, at, step_key, decision_date, fields.get("note")),
+            next_interview.id if next_interview else None,
+            now,
+        )
+        _replan(session, account_id, interview, now)
+        return OutcomeView(
+            outcome,
+            interview_id,
+            next_interview.id if next_interview else None,
+            _view(session, account_id, interview, now),
+            _view(session, account_id, next_interview, now) if next_interview else None,
+        )
+
+
+def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[OutcomeView]:
+    """What has been logged for an interview, oldest first."""
+    with db.reading() as session:
+        if repository.interview(session, account_id, interview_id) is None:
+            raise NotFound(f"interview {interview_id} not found")
+        return [
+            OutcomeView(r.outcome, r.interview_id, r.next_interview_id)
+            for r in repository.outcomes_of(session, interview_id)
+        ]

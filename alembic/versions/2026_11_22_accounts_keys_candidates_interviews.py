@@ -8,9 +8,9 @@ Create Date: 2026-11-22 02:19:59.988190
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from alembic import op
 
 import service.db.base
-from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None

@@ -1,4 +1,4 @@
-"""Interviews and the people met at them."""
+"""Interviews, the people met at them, their follow-ups and what happened since."""
 
 from datetime import datetime
 from typing import Annotated
@@ -12,15 +12,21 @@ from service.api.schemas import (
     ContactBody,
     ContactOut,
     ContactUpdate,
+    FollowUpOut,
     Instant,
     InterviewCreate,
+    InterviewDetail,
     InterviewOut,
     InterviewUpdate,
+    OutcomeCreate,
+    OutcomeLogged,
+    OutcomeOut,
     Page,
     decode_cursor,
     encode_cursor,
 )
 from service.domain.model import InterviewFilter
+from service.usecases import OutcomeView
 
 router = APIRouter(prefix="/v1/interviews", tags=["interviews"])
 
@@ -36,11 +42,12 @@ ContactId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 )
 def create_interview(
     body: InterviewCreate, db: DbDep, account: AccountDep, now: NowDep, response: Response
-) -> InterviewOut:
-    """Record an interview with the people met and the references given."""
-    interview = usecases.create_interview(db, account, body.to_fields(), now)
-    response.headers["Location"] = f"/v1/interviews/{interview.id}"
-    return InterviewOut.of(interview)
+) -> InterviewDetail:
+    """Record an interview with the people met and the references given. The answer holds
+    the planned follow-ups."""
+    view = usecases.create_interview(db, account, body.to_fields(), now)
+    response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
+    return InterviewDetail.of_view(view, now)
 
 
 @router.get("", name="list_interviews", responses=problems())
@@ -71,20 +78,21 @@ def list_interviews(
 
 
 @router.get("/{interview_id}", name="get_interview", responses=problems(404))
-def get_interview(interview_id: InterviewId, db: DbDep, account: AccountDep) -> InterviewOut:
-    """One interview with its contacts and references."""
-    return InterviewOut.of(usecases.get_interview(db, account, interview_id))
+def get_interview(
+    interview_id: InterviewId, db: DbDep, account: AccountDep, now: NowDep
+) -> InterviewDetail:
+    """One interview with its contacts, references and follow-ups."""
+    return InterviewDetail.of_view(usecases.get_interview(db, account, interview_id, now), now)
 
 
 @router.patch("/{interview_id}", name="update_interview", responses=problems(404))
 def update_interview(
     interview_id: InterviewId, body: InterviewUpdate, db: DbDep, account: AccountDep, now: NowDep
-) -> InterviewOut:
-    """Change any of the create fields. Contacts given replace the list; moving `starts_at`
-    alone keeps the interview's length."""
-    return InterviewOut.of(
-        usecases.update_interview(db, account, interview_id, body.to_fields(), now)
-    )
+) -> InterviewDetail:
+    """Change any of the create fields; pending follow-ups are re-planned. Contacts given
+    replace the list; moving `starts_at` alone keeps the interview's length."""
+    view = usecases.update_interview(db, account, interview_id, body.to_fields(), now)
+    return InterviewDetail.of_view(view, now)
 
 
 @router.delete(
@@ -94,15 +102,17 @@ def update_interview(
     responses=problems(404),
 )
 def delete_interview(interview_id: InterviewId, db: DbDep, account: AccountDep) -> None:
-    """Delete an interview with its contacts, references and follow-ups."""
+    """Delete an interview with its contacts, references, follow-ups and outcomes."""
     usecases.delete_interview(db, account, interview_id)
 
 
 @router.get("/{interview_id}/contacts", name="list_contacts", responses=problems(404))
-def list_contacts(interview_id: InterviewId, db: DbDep, account: AccountDep) -> list[ContactOut]:
+def list_contacts(
+    interview_id: InterviewId, db: DbDep, account: AccountDep, now: NowDep
+) -> list[ContactOut]:
     """The people met at an interview."""
-    interview = usecases.get_interview(db, account, interview_id)
-    return [ContactOut.of(c) for c in interview.contacts]
+    view = usecases.get_interview(db, account, interview_id, now)
+    return [ContactOut.of(c) for c in view.interview.contacts]
 
 
 @router.post(
@@ -119,7 +129,7 @@ def add_contact(
     now: NowDep,
     response: Response,
 ) -> ContactOut:
-    """Add someone met at the interview."""
+    """Add someone met at the interview; their follow-ups are planned."""
     contact = usecases.add_contact(db, account, interview_id, body.to_domain(), now)
     response.headers["Location"] = f"/v1/interviews/{interview_id}/contacts/{contact.id}"
     return ContactOut.of(contact)
@@ -136,7 +146,7 @@ def update_contact(
     account: AccountDep,
     now: NowDep,
 ) -> ContactOut:
-    """Change what is known of a contact."""
+    """Change what is known of a contact; their follow-ups are re-planned."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     return ContactOut.of(
         usecases.update_contact(db, account, interview_id, contact_id, changes, now)
@@ -152,5 +162,63 @@ def update_contact(
 def remove_contact(
     interview_id: InterviewId, contact_id: ContactId, db: DbDep, account: AccountDep, now: NowDep
 ) -> None:
-    """Remove a contact from an interview."""
+    """Remove a contact; their pending follow-ups are cancelled."""
     usecases.remove_contact(db, account, interview_id, contact_id, now)
+
+
+@router.get("/{interview_id}/followups", name="list_interview_followups", responses=problems(404))
+def list_interview_followups(
+    interview_id: InterviewId, db: DbDep, account: AccountDep, now: NowDep
+) -> list[FollowUpOut]:
+    """The interview's follow-ups, soonest due first, with done and cancelled ones."""
+    view = usecases.get_interview(db, account, interview_id, now)
+    return [FollowUpOut.stored(record, now) for record in view.followups]
+
+
+def _outcome(view: OutcomeView) -> OutcomeOut:
+    outcome = view.outcome
+    return OutcomeOut(
+        id=outcome.id,
+        interview_id=view.interview_id,
+        type=outcome.type,
+        at=outcome.at,
+        step_key=outcome.step_key,
+        decision_date=outcome.decision_date,
+        note=outcome.note,
+        next_interview_id=view.next_interview_id,
+    )
+
+
+@router.post(
+    "/{interview_id}/outcomes",
+    name="log_outcome",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(404),
+)
+def log_outcome(
+    interview_id: InterviewId,
+    body: OutcomeCreate,
+    db: DbDep,
+    account: AccountDep,
+    now: NowDep,
+    response: Response,
+) -> OutcomeLogged:
+    """Log what happened — an attempt's result (`spoke`, `no_answer`, `voicemail`, `replied`),
+    `timeline_given`, `materials_requested`, `next_round`, `offer`, `rejected`,
+    `position_filled` or `withdrawn` — and get the re-planned follow-ups."""
+    view = usecases.add_outcome(db, account, interview_id, body.to_fields(), now)
+    assert view.interview is not None
+    response.headers["Location"] = f"/v1/interviews/{interview_id}/outcomes"
+    return OutcomeLogged(
+        **_outcome(view).model_dump(),
+        interview=InterviewDetail.of_view(view.interview, now),
+        next_interview=InterviewDetail.of_view(view.next_interview, now)
+        if view.next_interview
+        else None,
+    )
+
+
+@router.get("/{interview_id}/outcomes", name="list_outcomes", responses=problems(404))
+def list_outcomes(interview_id: InterviewId, db: DbDep, account: AccountDep) -> list[OutcomeOut]:
+    """Everything logged for the interview, oldest first."""
+    return [_outcome(view) for view in usecases.list_outcomes(db, account, interview_id)]

@@ -20,8 +20,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    model_validator,
 )
 
+from service.domain.cadence import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.domain.model import (
     WEEKDAYS,
     BusinessHours,
@@ -31,11 +33,13 @@ from service.domain.model import (
     ContactRole,
     Format,
     Interview,
+    Policy,
     Process,
     Reference,
     known_timezones,
 )
 from service.errors import InvalidInput
+from service.usecases import FollowUpRecord, InterviewView
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -234,6 +238,31 @@ class BusinessHoursBody(Strict):
         )
 
 
+class PolicyBody(Strict):
+    """Overrides of the cadence's numbers for one candidate; anything left out keeps its default."""
+
+    thank_you_within_hours: int = Field(default=24, ge=1, le=168)
+    email_within_hours: int = Field(default=2, ge=0, le=24)
+    mail_by_hour: int = Field(default=18, ge=0, le=23)
+    references_within_hours: int = Field(default=48, ge=1, le=336)
+    receipt_call_after_hours: int = Field(default=48, ge=0, le=336)
+    receipt_call_before_hours: int = Field(default=72, ge=1, le=336)
+    first_follow_up_after_days: int = Field(default=7, ge=1, le=60)
+    email_follow_up_window_days: int = Field(default=14, ge=1, le=90)
+    retry_after_days: int = Field(default=7, ge=1, le=60)
+    max_conversations: int = Field(default=3, ge=1, le=20)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    extended_weeks: int = Field(default=12, ge=1, le=52)
+    materials_within_hours: int = Field(default=24, ge=1, le=168)
+
+    def to_domain(self) -> Policy:
+        return Policy(**self.model_dump())
+
+    @classmethod
+    def of(cls, policy: Policy) -> Self:
+        return cls(**vars(policy))
+
+
 class CandidateFields(Strict):
     """Fields shared by candidate creation and update."""
 
@@ -247,7 +276,7 @@ class CandidateFields(Strict):
             value = getattr(self, name)
             if name == "call_time":
                 value = clock(value)
-            elif name == "business_hours":
+            elif name in ("business_hours", "policy"):
                 value = value.to_domain()
             elif name in ("thank_you_channel", "follow_up_channel"):
                 value = Channel(value)
@@ -265,6 +294,7 @@ class CandidateCreate(CandidateFields):
     business_hours: BusinessHoursBody = Field(default_factory=BusinessHoursBody)
     thank_you_channel: Literal["email", "mail"] = "email"
     follow_up_channel: Literal["phone", "email"] = "phone"
+    policy: PolicyBody = Field(default_factory=PolicyBody)
 
 
 class CandidateUpdate(CandidateFields):
@@ -275,6 +305,10 @@ class CandidateUpdate(CandidateFields):
     business_hours: BusinessHoursBody = None  # type: ignore[assignment]
     thank_you_channel: Literal["email", "mail"] = None  # type: ignore[assignment]
     follow_up_channel: Literal["phone", "email"] = None  # type: ignore[assignment]
+    policy: PolicyBody = Field(  # type: ignore[assignment]
+        default=None,
+        description="Replaces the candidate's overrides; numbers left out return to defaults.",
+    )
 
 
 class Feed(BaseModel):
@@ -291,6 +325,7 @@ class CandidateOut(BaseModel):
     business_hours: BusinessHoursBody
     thank_you_channel: str
     follow_up_channel: str
+    policy: PolicyBody
 
     @classmethod
     def of(cls, candidate: Candidate) -> Self:
@@ -304,6 +339,7 @@ class CandidateOut(BaseModel):
             business_hours=BusinessHoursBody.of(candidate.business_hours),
             thank_you_channel=candidate.thank_you_channel.value,
             follow_up_channel=candidate.follow_up_channel.value,
+            policy=PolicyBody.of(candidate.policy),
         )
 
 
@@ -491,4 +527,229 @@ class InterviewOut(BaseModel):
             references=[
                 ReferenceOut.model_validate(r, from_attributes=True) for r in interview.references
             ],
+        )
+
+
+# Follow-ups
+
+
+class FollowUpOut(BaseModel):
+    """One step of the plan. Times are shown in the candidate's time zone."""
+
+    id: int | None = Field(description="Null in a preview, where nothing is stored.")
+    key: str = Field(description="Stable across re-plans, e.g. thank_you:12 or follow_up:2.")
+    kind: Kind
+    channel: Channel | None
+    contact_id: int | None
+    interview_id: int | None
+    candidate_id: int | None
+    due_at: datetime
+    deadline_at: datetime
+    status: Status = Field(description="As of now: a pending step past its deadline is missed.")
+    late: bool = Field(description="Its ideal time had passed when it was planned.")
+    why: str
+    summary: str
+    checklist: list[str]
+    done_at: datetime | None
+    snoozed_until: datetime | None
+    sequence: int = Field(description="Rises each time the step changes.")
+
+    @classmethod
+    def of(
+        cls,
+        step: FollowUp,
+        zone_name: str,
+        now: datetime,
+        record: FollowUpRecord | None = None,
+    ) -> Self:
+        def shown(instant: datetime | None) -> datetime | None:
+            return local(instant, zone_name) if instant is not None else None
+
+        return cls(
+            id=record.id if record else None,
+            key=step.key,
+            kind=step.kind,
+            channel=step.channel,
+            contact_id=step.contact_id,
+            interview_id=record.interview_id if record else None,
+            candidate_id=record.candidate_id if record else None,
+            due_at=local(step.due_at, zone_name),
+            deadline_at=local(step.deadline_at, zone_name),
+            status=effective_status(step, now),
+            late=step.late,
+            why=step.why,
+            summary=step.summary,
+            checklist=list(step.checklist),
+            done_at=shown(step.done_at),
+            snoozed_until=shown(step.snoozed_until),
+            sequence=record.sequence if record else 0,
+        )
+
+    @classmethod
+    def stored(cls, record: FollowUpRecord, now: datetime) -> Self:
+        return cls.of(record.step, record.timezone, now, record)
+
+
+class Cadence(BaseModel):
+    state: Literal["active", "concluded", "closed"] = Field(
+        description="active: steps pending; concluded: the series ran its course and the process "
+        "is left to play out; closed: an outcome ended it."
+    )
+    note: str
+
+
+class InterviewDetail(InterviewOut):
+    followups: list[FollowUpOut]
+    cadence: Cadence
+
+    @classmethod
+    def of_view(cls, view: InterviewView, now: datetime) -> Self:
+        return cls(
+            **InterviewOut.of(view.interview).model_dump(),
+            followups=[FollowUpOut.stored(record, now) for record in view.followups],
+            cadence=Cadence.model_validate(
+                {"state": view.cadence_state, "note": view.cadence_note}
+            ),
+        )
+
+
+class FollowUpUpdate(Strict):
+    """Either a new status, or a later time to be reminded."""
+
+    status: Literal["done", "skipped", "pending"] | None = None
+    snoozed_until: Instant | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.status is None) == (self.snoozed_until is None):
+            raise ValueError("give either status or snoozed_until")
+        return self
+
+
+# Outcomes
+
+
+class NextInterview(Strict):
+    """The next round's time, and whatever differs from this round."""
+
+    starts_at: Instant
+    ends_at: Instant | None = None
+    timezone: TimeZone | None = None
+    format: Format | None = None
+    location: Location | None = None
+    contacts: list[ContactBody] | None = Field(
+        default=None, max_length=MAX_CONTACTS, description="Defaults to this round's contacts."
+    )
+
+    def to_fields(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        if self.contacts is not None:
+            fields["contacts"] = tuple(contact.to_domain() for contact in self.contacts)
+        if self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise InvalidInput("next_interview.ends_at must be after its starts_at")
+        fields.setdefault("ends_at", None)
+        return fields
+
+
+class OutcomeCreate(Strict):
+    type: OutcomeType
+    followup_id: Id | None = Field(
+        default=None,
+        description="The step this is about; attempt results default to the open attempt.",
+    )
+    at: Instant | None = Field(default=None, description="When it happened; defaults to now.")
+    decision_date: Day | None = Field(default=None, description="With timeline_given.")
+    next_interview: NextInterview | None = Field(default=None, description="With next_round.")
+    note: Notes | None = None
+
+    def to_fields(self) -> dict[str, Any]:
+        fields = self.model_dump(exclude={"next_interview"})
+        if self.next_interview is not None:
+            fields["next_interview"] = self.next_interview.to_fields()
+        return fields
+
+
+class OutcomeOut(BaseModel):
+    id: int
+    interview_id: int
+    type: OutcomeType
+    at: datetime
+    step_key: str | None
+    decision_date: date | None
+    note: str | None
+    next_interview_id: int | None
+
+
+class OutcomeLogged(OutcomeOut):
+    interview: InterviewDetail
+    next_interview: InterviewDetail | None
+
+
+# Preview
+
+
+class PreviewCandidate(Strict):
+    timezone: TimeZone
+    country: Country | None = None
+    call_time: ClockTime = "10:00"
+    business_hours: BusinessHoursBody = Field(default_factory=BusinessHoursBody)
+    thank_you_channel: Literal["email", "mail"] = "email"
+    follow_up_channel: Literal["phone", "email"] = "phone"
+    policy: PolicyBody = Field(default_factory=PolicyBody)
+
+    def to_fields(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "country": self.country,
+            "call_time": clock(self.call_time),
+            "business_hours": self.business_hours.to_domain(),
+            "thank_you_channel": Channel(self.thank_you_channel),
+            "follow_up_channel": Channel(self.follow_up_channel),
+            "policy": self.policy.to_domain(),
+        }
+
+
+class PreviewRequest(InterviewFields):
+    """An interview body (without candidate_id) and the candidate's settings."""
+
+    complete: ClassVar[bool] = True
+
+    candidate: PreviewCandidate
+    as_of: Instant | None = Field(default=None, description="Plan as of this instant; default now.")
+    company: Name
+    role: Name
+    job_number: Label | None = None
+    starts_at: Instant
+    ends_at: Instant | None = None
+    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    timezone: TimeZone | None = None
+    format: Format
+    round: int = Field(default=1, ge=1, le=20)
+    location: Location | None = None
+    process: Process = Process.STANDARD
+    decision_date: Day | None = None
+    notes: Notes | None = None
+    contacts: list[ContactBody] = Field(default=[], max_length=MAX_CONTACTS)
+    references: list[ReferenceBody] = Field(default=[], max_length=MAX_REFERENCES)
+
+    def to_fields(self) -> dict[str, Any]:
+        fields = super().to_fields()
+        for name in ("candidate", "as_of"):
+            del fields[name]
+        if fields["timezone"] is None:
+            del fields["timezone"]
+        return fields
+
+
+class PreviewOut(BaseModel):
+    followups: list[FollowUpOut] = Field(
+        description="contact_id numbers the request's contacts from 1, in order."
+    )
+    cadence: Cadence
+
+    @classmethod
+    def of(cls, result: Plan, zone_name: str, now: datetime) -> Self:
+        return cls(
+            followups=[FollowUpOut.of(step, zone_name, now) for step in result.followups],
+            cadence=Cadence(state=result.state.value, note=result.note),
         )

@@ -13,9 +13,12 @@ from service.db.tables import (
     CandidateRow,
     ContactRow,
     FeedTokenRow,
+    FollowUpRow,
     InterviewRow,
+    OutcomeRow,
     ReferenceRow,
 )
+from service.domain.cadence import FollowUp, Kind, Outcome, OutcomeType, Plan, Status
 from service.domain.model import (
     BusinessHours,
     Candidate,
@@ -25,6 +28,7 @@ from service.domain.model import (
     Format,
     Interview,
     InterviewFilter,
+    Policy,
     Process,
     Reference,
 )
@@ -115,6 +119,7 @@ def _candidate(row: CandidateRow) -> Candidate:
         ),
         thank_you_channel=Channel(row.thank_you_channel),
         follow_up_channel=Channel(row.follow_up_channel),
+        policy=Policy(**row.policy),
     )
 
 
@@ -128,6 +133,7 @@ def _fill_candidate(row: CandidateRow, candidate: Candidate) -> None:
     row.business_days = "".join(str(day) for day in sorted(candidate.business_hours.days))
     row.thank_you_channel = candidate.thank_you_channel.value
     row.follow_up_channel = candidate.follow_up_channel.value
+    row.policy = candidate.policy.overrides()
 
 
 def add_candidate(
@@ -284,16 +290,20 @@ def add_interview(
     return _interview(row)
 
 
-def _interview_row(session: Session, account_id: int, interview_id: int) -> InterviewRow | None:
-    return session.scalar(
-        select(InterviewRow).where(
-            InterviewRow.id == interview_id, InterviewRow.account_id == account_id
-        )
+def _interview_row(
+    session: Session, account_id: int, interview_id: int, lock: bool = False
+) -> InterviewRow | None:
+    query = select(InterviewRow).where(
+        InterviewRow.id == interview_id, InterviewRow.account_id == account_id
     )
+    return session.scalar(query.with_for_update() if lock else query)
 
 
-def interview(session: Session, account_id: int, interview_id: int) -> Interview | None:
-    row = _interview_row(session, account_id, interview_id)
+def interview(
+    session: Session, account_id: int, interview_id: int, lock: bool = False
+) -> Interview | None:
+    """One interview; `lock` holds it against concurrent changes until the transaction ends."""
+    row = _interview_row(session, account_id, interview_id, lock)
     return _interview(row) if row else None
 
 
@@ -343,3 +353,261 @@ def delete_interview(session: Session, account_id: int, interview_id: int) -> bo
         return False
     session.delete(row)
     return True
+
+
+# Follow-ups and outcomes
+
+
+@dataclass(frozen=True)
+class FollowUpRecord:
+    """A stored step with where it belongs and how often it has changed."""
+
+    id: int
+    interview_id: int
+    candidate_id: int
+    timezone: str
+    sequence: int
+    updated_at: datetime
+    step: FollowUp
+
+
+def _step(row: FollowUpRow) -> FollowUp:
+    return FollowUp(
+        key=row.key,
+        kind=Kind(row.kind),
+        channel=Channel(row.channel) if row.channel else None,
+        contact_id=row.contact_id,
+        ideal_at=row.ideal_at,
+        due_at=row.due_at,
+        deadline_at=row.deadline_at,
+        status=Status(row.status),
+        late=row.late,
+        why=row.why,
+        summary=row.summary,
+        checklist=tuple(row.checklist),
+        done_at=row.done_at,
+        snoozed_until=row.snoozed_until,
+    )
+
+
+def _fill_step(row: FollowUpRow, step: FollowUp) -> None:
+    row.key = step.key
+    row.kind = step.kind.value
+    row.channel = step.channel.value if step.channel else None
+    row.contact_id = step.contact_id
+    row.ideal_at = step.ideal_at
+    row.due_at = step.due_at
+    row.deadline_at = step.deadline_at
+    row.status = step.status.value
+    row.late = step.late
+    row.why = step.why
+    row.summary = step.summary
+    row.checklist = list(step.checklist)
+    row.done_at = step.done_at
+    row.snoozed_until = step.snoozed_until
+
+
+def _record(row: FollowUpRow, timezone: str) -> FollowUpRecord:
+    return FollowUpRecord(
+        id=row.id,
+        interview_id=row.interview_id,
+        candidate_id=row.candidate_id,
+        timezone=timezone,
+        sequence=row.sequence,
+        updated_at=row.updated_at,
+        step=_step(row),
+    )
+
+
+def plan_of(session: Session, interview_id: int) -> dict[str, FollowUp]:
+    """The stored steps of an interview by key."""
+    rows = session.scalars(select(FollowUpRow).where(FollowUpRow.interview_id == interview_id))
+    return {row.key: _step(row) for row in rows}
+
+
+def save_plan(
+    session: Session, account_id: int, interview: Interview, plan: Plan, now: datetime
+) -> None:
+    """Store a plan: new steps are added, changed ones get a higher sequence, the rest stay."""
+    assert interview.id is not None
+    rows = {
+        row.key: row
+        for row in session.scalars(
+            select(FollowUpRow).where(FollowUpRow.interview_id == interview.id)
+        )
+    }
+    for step in plan.followups:
+        row = rows.get(step.key)
+        if row is None:
+            row = FollowUpRow(
+                account_id=account_id,
+                candidate_id=interview.candidate_id,
+                interview_id=interview.id,
+                sequence=0,
+                created_at=now,
+                updated_at=now,
+            )
+            _fill_step(row, step)
+            session.add(row)
+        elif _step(row) != step or row.candidate_id != interview.candidate_id:
+            _fill_step(row, step)
+            row.candidate_id = interview.candidate_id
+            row.sequence += 1
+            row.updated_at = now
+    session.execute(
+        update(InterviewRow)
+        .where(InterviewRow.id == interview.id)
+        .values(cadence_state=plan.state.value, cadence_note=plan.note[:500])
+    )
+    session.flush()
+
+
+def cadence_of(session: Session, interview_id: int) -> tuple[str, str]:
+    row = session.execute(
+        select(InterviewRow.cadence_state, InterviewRow.cadence_note).where(
+            InterviewRow.id == interview_id
+        )
+    ).one()
+    return row.cadence_state, row.cadence_note
+
+
+_WITH_ZONE = select(FollowUpRow, CandidateRow.timezone).join(
+    CandidateRow, CandidateRow.id == FollowUpRow.candidate_id
+)
+
+
+def followup(session: Session, account_id: int, followup_id: int) -> FollowUpRecord | None:
+    found = session.execute(
+        _WITH_ZONE.where(FollowUpRow.id == followup_id, FollowUpRow.account_id == account_id)
+    ).one_or_none()
+    return _record(*found) if found else None
+
+
+@dataclass(frozen=True)
+class FollowUpFilter:
+    """What a list of follow-ups may be narrowed to; statuses are as of `now`."""
+
+    now: datetime
+    candidate_id: int | None = None
+    interview_id: int | None = None
+    status: Status | None = None
+    due_before: datetime | None = None
+
+
+def followups(
+    session: Session,
+    account_id: int,
+    where: FollowUpFilter,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[FollowUpRecord]:
+    query = _WITH_ZONE.where(FollowUpRow.account_id == account_id)
+    if where.candidate_id is not None:
+        query = query.where(FollowUpRow.candidate_id == where.candidate_id)
+    if where.interview_id is not None:
+        query = query.where(FollowUpRow.interview_id == where.interview_id)
+    if where.status is Status.PENDING:
+        query = query.where(
+            FollowUpRow.status == Status.PENDING.value, FollowUpRow.deadline_at >= where.now
+        )
+    elif where.status is Status.MISSED:
+        query = query.where(
+            or_(
+                FollowUpRow.status == Status.MISSED.value,
+                and_(
+                    FollowUpRow.status == Status.PENDING.value,
+                    FollowUpRow.deadline_at < where.now,
+                ),
+            )
+        )
+    elif where.status is not None:
+        query = query.where(FollowUpRow.status == where.status.value)
+    if where.due_before is not None:
+        query = query.where(FollowUpRow.due_at < where.due_before)
+    if after is not None:
+        due_at, followup_id = after
+        query = query.where(
+            or_(
+                FollowUpRow.due_at > due_at,
+                and_(FollowUpRow.due_at == due_at, FollowUpRow.id > followup_id),
+            )
+        )
+    rows = session.execute(query.order_by(FollowUpRow.due_at, FollowUpRow.id).limit(limit))
+    return [_record(row, zone) for row, zone in rows]
+
+
+def set_step_state(
+    session: Session,
+    followup_id: int,
+    status: Status,
+    done_at: datetime | None,
+    snoozed_until: datetime | None,
+) -> None:
+    """Record what the candidate did with a step; the next plan builds on it."""
+    session.execute(
+        update(FollowUpRow)
+        .where(FollowUpRow.id == followup_id)
+        .values(status=status.value, done_at=done_at, snoozed_until=snoozed_until)
+    )
+
+
+def add_outcome(
+    session: Session,
+    account_id: int,
+    interview_id: int,
+    outcome: Outcome,
+    next_interview_id: int | None,
+    now: datetime,
+) -> Outcome:
+    row = OutcomeRow(
+        account_id=account_id,
+        interview_id=interview_id,
+        type=outcome.type.value,
+        at=outcome.at,
+        step_key=outcome.step_key,
+        decision_date=outcome.decision_date,
+        next_interview_id=next_interview_id,
+        note=outcome.note,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return replace(outcome, id=row.id)
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    outcome: Outcome
+    interview_id: int
+    next_interview_id: int | None
+
+
+def outcomes_of(session: Session, interview_id: int) -> list[OutcomeRecord]:
+    rows = session.scalars(
+        select(OutcomeRow).where(OutcomeRow.interview_id == interview_id).order_by(OutcomeRow.id)
+    )
+    return [
+        OutcomeRecord(
+            Outcome(
+                id=row.id,
+                type=OutcomeType(row.type),
+                at=row.at,
+                step_key=row.step_key,
+                decision_date=row.decision_date,
+                note=row.note,
+            ),
+            row.interview_id,
+            row.next_interview_id,
+        )
+        for row in rows
+    ]
+
+
+def interview_ids_of_candidate(session: Session, account_id: int, candidate_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(InterviewRow.id).where(
+                InterviewRow.candidate_id == candidate_id, InterviewRow.account_id == account_id
+            )
+        )
+    )

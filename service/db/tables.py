@@ -2,7 +2,18 @@
 
 from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Time
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base, UtcDateTime
@@ -45,6 +56,7 @@ class CandidateRow(Base):
     business_days: Mapped[str] = mapped_column(String(7))
     thank_you_channel: Mapped[str] = mapped_column(String(16))
     follow_up_channel: Mapped[str] = mapped_column(String(16))
+    policy: Mapped[dict[str, int]] = mapped_column(JSON(), server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -85,6 +97,8 @@ class InterviewRow(Base):
     process: Mapped[str] = mapped_column(String(16))
     decision_date: Mapped[date | None] = mapped_column(Date())
     notes: Mapped[str | None] = mapped_column(Text())
+    cadence_state: Mapped[str] = mapped_column(String(16), server_default="active")
+    cadence_note: Mapped[str] = mapped_column(String(500), server_default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -131,3 +145,57 @@ class ReferenceRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
+
+
+class FollowUpRow(Base):
+    """A planned step. `sequence` rises each time anything about it changes."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        UniqueConstraint("interview_id", "key"),
+        Index("ix_followups_account_due", "account_id", "due_at", "id"),
+        Index("ix_followups_candidate_due", "candidate_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    contact_id: Mapped[int | None] = mapped_column(Integer)
+    ideal_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deadline_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    late: Mapped[bool] = mapped_column(Boolean)
+    why: Mapped[str] = mapped_column(Text())
+    summary: Mapped[str] = mapped_column(String(600))
+    checklist: Mapped[list[str]] = mapped_column(JSON())
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    sequence: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OutcomeRow(Base):
+    """What happened after the interview, in the order it was logged."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    interview_id: Mapped[int] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    step_key: Mapped[str | None] = mapped_column(String(64))
+    decision_date: Mapped[date | None] = mapped_column(Date())
+    next_interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="SET NULL")
+    )
+    note: Mapped[str | None] = mapped_column(Text())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

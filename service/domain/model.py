@@ -73,6 +73,41 @@ class BusinessHours:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """The cadence's numbers, each from its source article; a candidate may override any."""
+
+    thank_you_within_hours: int = 24  # [001][002][003]
+    email_within_hours: int = 2  # "sooner if emailing" [001]
+    mail_by_hour: int = 18  # mailed the same evening [003]
+    references_within_hours: int = 48  # [003]
+    receipt_call_after_hours: int = 48  # [003]
+    receipt_call_before_hours: int = 72  # [003]
+    first_follow_up_after_days: int = 7  # one full week [004]
+    email_follow_up_window_days: int = 14  # one to two weeks [002]
+    retry_after_days: int = 7  # a week between calls [004]
+    max_conversations: int = 3  # [004]
+    max_attempts: int = 5  # [004]
+    extended_weeks: int = 12  # weekly until filled [003]
+    materials_within_hours: int = 24  # [003][004]
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise DomainError(f"policy {name} must be a whole number of at least 0")
+        if not 0 <= self.mail_by_hour <= 23:
+            raise DomainError("policy mail_by_hour must be an hour from 0 to 23")
+        if self.receipt_call_before_hours < self.receipt_call_after_hours:
+            raise DomainError("policy receipt call window must not end before it starts")
+        if self.max_attempts < 1 or self.retry_after_days < 1:
+            raise DomainError("policy needs at least one attempt, at least a day apart")
+
+    def overrides(self) -> dict[str, int]:
+        """The numbers that differ from the defaults."""
+        default = Policy()
+        return {k: v for k, v in vars(self).items() if getattr(default, k) != v}
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A job seeker inside an account, with the settings their follow-ups are planned by."""
 
@@ -83,6 +118,7 @@ class Candidate:
     business_hours: BusinessHours = field(default_factory=BusinessHours)
     thank_you_channel: Channel = Channel.EMAIL
     follow_up_channel: Channel = Channel.PHONE
+    policy: Policy = field(default_factory=Policy)
     id: int | None = None
 
     def __post_init__(self) -> None:

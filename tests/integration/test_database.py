@@ -41,9 +41,9 @@ def test_instants_round_trip_as_the_same_moment(db: Database) -> None:
             "contacts": (Contact("Jane"),),
         },
         NOW,
-    )
+    ).interview
     assert interview.id is not None
-    stored = usecases.get_interview(db, account_id, interview.id)
+    stored = usecases.get_interview(db, account_id, interview.id, NOW).interview
     assert stored.starts_at == starts_at
     assert stored.starts_at.utcoffset() == timedelta(0)
     assert stored.ends_at - stored.starts_at == timedelta(hours=1)
@@ -115,12 +115,12 @@ def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
             "contacts": (Contact("Jane"), Contact("Raj")),
         },
         NOW,
-    )
+    ).interview
     assert created.id is not None
     jane, raj = created.contacts
     updated = usecases.update_interview(
         db, account_id, created.id, {"contacts": (Contact("Lee"), raj)}, NOW
-    )
+    ).interview
     assert [c.name for c in updated.contacts] == ["Lee", "Raj"]
     assert updated.contacts[1].id == raj.id
     assert updated.contacts[0].id not in (jane.id, raj.id)
