@@ -431,11 +431,15 @@ def update_followup(
         step = found.step
         if status is not None:
             done_at = now if status in (Status.DONE, Status.SKIPPED) else None
-            repository.set_step_state(session, followup_id, status, done_at, step.snoozed_until)
+            repository.set_step_state(
+                session, followup_id, status, done_at, step.snoozed_until, now
+            )
         if snoozed_until is not None:
             if snoozed_until <= now:
                 raise InvalidInput("snoozed_until must be in the future")
-            repository.set_step_state(session, followup_id, Status.PENDING, None, snoozed_until)
+            repository.set_step_state(
+                session, followup_id, Status.PENDING, None, snoozed_until, now
+            )
         _replan(session, account_id, interview, now)
         updated = repository.followup(session, account_id, followup_id)
         assert updated is not None

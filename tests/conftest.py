@@ -8,6 +8,7 @@ instead of skipping those tests.
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from service import usecases
+from service.api.deps import get_now
 from service.config import Settings
 from service.db import migrate
 from service.db.base import Base
@@ -109,9 +111,26 @@ def db(settings: Settings) -> Iterator[Database]:
     database.dispose()
 
 
+class Clock:
+    """The service's notion of now in API tests; time is a parameter, so tests set it."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture
-def client(settings: Settings, db: Database) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def client(settings: Settings, db: Database, clock: Clock) -> Iterator[TestClient]:
+    app = create_app(settings)
+    app.dependency_overrides[get_now] = clock
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 

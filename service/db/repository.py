@@ -542,12 +542,19 @@ def set_step_state(
     status: Status,
     done_at: datetime | None,
     snoozed_until: datetime | None,
+    now: datetime,
 ) -> None:
     """Record what the candidate did with a step; the next plan builds on it."""
     session.execute(
         update(FollowUpRow)
         .where(FollowUpRow.id == followup_id)
-        .values(status=status.value, done_at=done_at, snoozed_until=snoozed_until)
+        .values(
+            status=status.value,
+            done_at=done_at,
+            snoozed_until=snoozed_until,
+            sequence=FollowUpRow.sequence + 1,
+            updated_at=now,
+        )
     )
 
 

@@ -412,7 +412,10 @@ class _Planner:
             if result is not None and result.type in CONVERSATIONS:
                 conversations += 1
             happened = step.done_at if step.done_at is not None else step.due_at
-            earliest_day = schedule.local(happened).date() + timedelta(days=policy.retry_after_days)
+            earliest_day = max(
+                schedule.local(happened).date() + timedelta(days=policy.retry_after_days),
+                first_day + timedelta(days=policy.first_follow_up_after_days),
+            )
         attempts = [s for s in self.steps.values() if s.kind is Kind.FOLLOW_UP]
         if any(s.status is Status.PENDING for s in attempts):
             note = texts.series_active_note(len(attempts), conversations, policy, extended)
