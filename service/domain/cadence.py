@@ -392,8 +392,8 @@ class _Planner:
         horizon = interview.starts_at + timedelta(weeks=policy.extended_weeks)
         if extended and not_before is not None:
             horizon = max(horizon, not_before + timedelta(days=policy.retry_after_days))
-        first_day = schedule.local(interview.starts_at).date()
-        earliest_day = first_day + timedelta(days=policy.first_follow_up_after_days)
+        earliest_day = schedule.local(interview.starts_at).date()
+        earliest_day += timedelta(days=policy.first_follow_up_after_days)
         conversations = number = 0
         while extended or (
             conversations < policy.max_conversations and number < policy.max_attempts
@@ -411,11 +411,11 @@ class _Planner:
             result = self.result_of(step.key)
             if result is not None and result.type in CONVERSATIONS:
                 conversations += 1
+            # A week after the attempt happened, and never earlier than a week after it was
+            # planned: a call logged early does not compress the rest of the series [004].
             happened = step.done_at if step.done_at is not None else step.due_at
-            earliest_day = max(
-                schedule.local(happened).date() + timedelta(days=policy.retry_after_days),
-                first_day + timedelta(days=policy.first_follow_up_after_days),
-            )
+            earliest_day = max(schedule.local(happened), schedule.local(step.ideal_at)).date()
+            earliest_day += timedelta(days=policy.retry_after_days)
         attempts = [s for s in self.steps.values() if s.kind is Kind.FOLLOW_UP]
         if any(s.status is Status.PENDING for s in attempts):
             note = texts.series_active_note(len(attempts), conversations, policy, extended)

@@ -69,7 +69,7 @@ def test_the_readme_curl_flow_works_as_written(
     url, port = server
     tmp_path = tmp_path_factory.mktemp("readme")
     examples = _examples()
-    assert len(examples) >= 4
+    assert len(examples) >= 9
     script = "\n".join(examples).replace("127.0.0.1:8000", f"127.0.0.1:{port}")
     (tmp_path / ".venv").symlink_to(ROOT / ".venv")
     result = subprocess.run(
@@ -87,10 +87,18 @@ def test_the_readme_curl_flow_works_as_written(
     interview = json.loads((tmp_path / "interview.json").read_text())
     assert candidate["feed"]["webcal"].startswith("webcal://")
     assert [c["name"] for c in interview["contacts"]] == ["Jane Doe", "Raj Patel", "Sam Lee"]
-    assert '"starts_at": "2027-03-03T10:00:00-05:00"' in result.stdout
-    assert '"ends_at": "2027-03-03T11:00:00-05:00"' in result.stdout
-    assert '"status": 422' in result.stdout
-    assert "salary: is not a known field" in result.stdout
+    out = result.stdout
+    assert "2027-03-03T10:00:00-05:00 to 2027-03-03T11:00:00-05:00" in out
+    assert "2027-03-02T17:00:00-05:00  pending  Thank-you email to Jane Doe" in out
+    # Decision date Fri 12 Mar: the first call waits for Mon 15 Mar, after DST has started.
+    assert "follow_up:1  done  2027-03-15T10:00:00-04:00" in out
+    assert "follow_up:2  pending  2027-03-22T10:00:00-04:00" in out
+    assert '"state": "closed"' in out
+    assert '"pending"' not in out.rsplit('"state": "closed"', 1)[1]
+    assert '"status": 422' in out
+    assert "salary: is not a known field" in out
+    assert "2027-04-19T10:00:00+02:00  Follow-up email #1 to Marie Curie — Globex, Analyst" in out
+    assert "2027-05-18T10:00:00+02:00  Follow-up email #5" in out  # Whit Monday is a holiday
 
     engine = create_engine(url)
     try:

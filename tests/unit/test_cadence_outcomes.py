@@ -229,7 +229,7 @@ def test_a_hr_only_panel_still_gets_a_follow_up_contact() -> None:
     assert found["follow_up:1"].contact_id == RAJ.id
 
 
-def test_an_attempt_logged_early_never_pulls_the_series_before_the_first_week() -> None:
+def test_an_attempt_logged_early_does_not_compress_the_series() -> None:
     story = Story()
     story.log(OutcomeType.VOICEMAIL, ny(2026, 12, 2, 9), "follow_up:1")
-    assert wall(story.steps["follow_up:2"].due_at) == "Wed 09 Dec 10:00"
+    assert wall(story.steps["follow_up:2"].due_at) == "Tue 15 Dec 10:00"
