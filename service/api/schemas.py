@@ -152,6 +152,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Fields(Strict):
+    """A create body (every field counts) or an update body (only the fields sent count)."""
+
+    complete: ClassVar[bool] = False
+
+    def given(self) -> dict[str, Any]:
+        names = type(self).model_fields if self.complete else self.model_fields_set
+        return {name: getattr(self, name) for name in names}
+
+
 # Problems (RFC 9457)
 
 
@@ -263,17 +273,13 @@ class PolicyBody(Strict):
         return cls(**vars(policy))
 
 
-class CandidateFields(Strict):
+class CandidateFields(Fields):
     """Fields shared by candidate creation and update."""
-
-    complete: ClassVar[bool] = False
 
     def to_fields(self) -> dict[str, Any]:
         """The fields given (all of them on create), as domain values."""
-        names = type(self).model_fields if self.complete else self.model_fields_set
         fields: dict[str, Any] = {}
-        for name in names:
-            value = getattr(self, name)
+        for name, value in self.given().items():
             if name == "call_time":
                 value = clock(value)
             elif name in ("business_hours", "policy"):
@@ -411,17 +417,13 @@ MAX_CONTACTS = 20
 MAX_REFERENCES = 10
 
 
-class InterviewFields(Strict):
+class InterviewFields(Fields):
     """Fields shared by interview creation and update."""
-
-    complete: ClassVar[bool] = False
 
     def to_fields(self) -> dict[str, Any]:
         """The fields given (all of them on create), as domain values; None means unset."""
-        names = type(self).model_fields if self.complete else self.model_fields_set
         fields: dict[str, Any] = {}
-        for name in names:
-            value = getattr(self, name)
+        for name, value in self.given().items():
             if name == "contacts":
                 value = tuple(contact.to_domain() for contact in value)
             elif name == "references":
@@ -629,7 +631,7 @@ class FollowUpUpdate(Strict):
 # Outcomes
 
 
-class NextInterview(Strict):
+class NextInterview(Fields):
     """The next round's time, and whatever differs from this round."""
 
     starts_at: Instant
@@ -642,7 +644,7 @@ class NextInterview(Strict):
     )
 
     def to_fields(self) -> dict[str, Any]:
-        fields = {name: getattr(self, name) for name in self.model_fields_set}
+        fields = self.given()
         if self.contacts is not None:
             fields["contacts"] = tuple(contact.to_domain() for contact in self.contacts)
         if self.ends_at is not None and self.ends_at <= self.starts_at:

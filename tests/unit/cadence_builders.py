@@ -1,5 +1,6 @@
 """Domain objects for cadence tests: a Tuesday 14:00–15:00 interview in New York on 1 Dec 2026."""
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -98,6 +99,15 @@ class Story:
             holidays=self.holidays,
         )
         return self.result
+
+    def act(self, key: str, **changes: Any) -> None:
+        """What the candidate does to a stored step (done, skipped, snoozed), before re-planning."""
+        self.result = replace(
+            self.result,
+            followups=tuple(
+                replace(s, **changes) if s.key == key else s for s in self.result.followups
+            ),
+        )
 
     def log(
         self, kind: OutcomeType, at: datetime, step_key: str | None = None, **extra: Any

@@ -91,15 +91,7 @@ def test_requested_materials_are_due_within_a_day() -> None:
 
 def test_an_offer_cancels_everything_pending_and_keeps_what_is_done() -> None:
     story = Story()
-    story.result = replace(
-        story.result,
-        followups=tuple(
-            replace(s, status=Status.DONE, done_at=ny(2026, 12, 1, 16))
-            if s.key == "thank_you:1"
-            else s
-            for s in story.result.followups
-        ),
-    )
+    story.act("thank_you:1", status=Status.DONE, done_at=ny(2026, 12, 1, 16))
     story.log(OutcomeType.OFFER, ny(2026, 12, 4, 12))
     found = story.steps
     assert found["thank_you:1"].status is Status.DONE
@@ -131,15 +123,7 @@ def test_a_next_round_cancels_the_old_series_but_not_the_thank_yous() -> None:
 
 def test_marking_a_call_done_moves_the_next_attempt() -> None:
     story = Story()
-    story.result = replace(
-        story.result,
-        followups=tuple(
-            replace(s, status=Status.DONE, done_at=ny(2026, 12, 9, 11))
-            if s.key == "follow_up:1"
-            else s
-            for s in story.result.followups
-        ),
-    )
+    story.act("follow_up:1", status=Status.DONE, done_at=ny(2026, 12, 9, 11))
     story.replan(ny(2026, 12, 9, 11))
     assert wall(story.steps["follow_up:2"].due_at) == "Wed 16 Dec 10:00"
 
@@ -148,28 +132,14 @@ def test_a_mailed_note_marked_done_times_its_receipt_call() -> None:
     mail = make_interview(contacts=(replace(JANE, preferred_channel=Channel.MAIL),))
     story = Story(mail)
     assert wall(story.steps["receipt_call:1"].due_at) == "Fri 04 Dec 10:00"
-    story.result = replace(
-        story.result,
-        followups=tuple(
-            replace(s, status=Status.DONE, done_at=ny(2026, 12, 2, 12))
-            if s.key == "thank_you:1"
-            else s
-            for s in story.result.followups
-        ),
-    )
+    story.act("thank_you:1", status=Status.DONE, done_at=ny(2026, 12, 2, 12))
     story.replan(ny(2026, 12, 2, 12))
     assert wall(story.steps["receipt_call:1"].due_at) == "Mon 07 Dec 10:00"
 
 
 def test_snoozing_moves_a_step_later_and_keeps_it_there() -> None:
     story = Story()
-    story.result = replace(
-        story.result,
-        followups=tuple(
-            replace(s, snoozed_until=ny(2026, 12, 9, 15)) if s.key == "follow_up:1" else s
-            for s in story.result.followups
-        ),
-    )
+    story.act("follow_up:1", snoozed_until=ny(2026, 12, 9, 15))
     story.replan(BEFORE)
     assert story.steps["follow_up:1"].due_at == ny(2026, 12, 9, 15)
     assert wall(story.steps["follow_up:2"].due_at) == "Wed 16 Dec 10:00"
@@ -198,15 +168,7 @@ def test_a_removed_contact_has_its_pending_steps_cancelled() -> None:
 
 def test_done_steps_stay_done_when_the_interview_moves() -> None:
     story = Story()
-    story.result = replace(
-        story.result,
-        followups=tuple(
-            replace(s, status=Status.DONE, done_at=ny(2026, 12, 1, 16))
-            if s.key == "thank_you:2"
-            else s
-            for s in story.result.followups
-        ),
-    )
+    story.act("thank_you:2", status=Status.DONE, done_at=ny(2026, 12, 1, 16))
     done = story.steps["thank_you:2"]
     story.interview = replace(
         story.interview, starts_at=ny(2026, 12, 2, 10), ends_at=ny(2026, 12, 2, 11)
