@@ -396,13 +396,6 @@ def list_followups(
         return repository.followups(session, account_id, where, after, limit)
 
 
-def interview_followups(
-    db: Database, account_id: int, interview_id: int, now: datetime
-) -> InterviewView:
-    """An interview's follow-ups, soonest due first."""
-    return get_interview(db, account_id, interview_id, now)
-
-
 def get_followup(db: Database, account_id: int, followup_id: int) -> FollowUpRecord:
     """One follow-up."""
     with db.reading() as session:
@@ -460,7 +453,7 @@ class OutcomeView:
     next_interview: InterviewView | None = None
 
 
-def _attempt_key(steps: Mapping[str, cadence.FollowUp], now: datetime) -> str:
+def _attempt_key(steps: Mapping[str, cadence.FollowUp]) -> str:
     """The follow-up attempt an attempt result belongs to: the earliest one still open."""
     open_attempts = sorted(
         (s for s in steps.values() if s.kind is Kind.FOLLOW_UP and s.status in OPEN),
@@ -530,7 +523,7 @@ def add_outcome(
                 raise InvalidInput(f"followup_id {followup_id} is not a step of this interview")
             step_key = found.step.key
         elif kind in ATTEMPT_RESULTS:
-            step_key = _attempt_key(steps, now)
+            step_key = _attempt_key(steps)
         if decision_date is not None:
             interview = repository.save_interview(
                 session, account_id, replace(interview, decision_date=decision_date), now

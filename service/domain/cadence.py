@@ -170,7 +170,7 @@ class _Planner:
         why = draft.why
         if before is not None and before.status in (Status.DONE, Status.SKIPPED) and result is None:
             # Steps already done stay done, at the times they had [SPEC §3].
-            kept = replace(before, why=before.why, summary=draft.summary, checklist=draft.checklist)
+            kept = replace(before, summary=draft.summary, checklist=draft.checklist)
             self.steps[kept.key] = kept
             return kept
         if (
