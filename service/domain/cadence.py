@@ -65,7 +65,6 @@ CLOSING = frozenset(
     {OutcomeType.OFFER, OutcomeType.REJECTED, OutcomeType.POSITION_FILLED, OutcomeType.WITHDRAWN}
 )
 OPEN = frozenset({Status.PENDING, Status.MISSED})
-CALL_KINDS = frozenset({Kind.RECEIPT_CALL, Kind.STAY_IN_TOUCH})
 
 
 @dataclass(frozen=True)
