@@ -7,9 +7,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from service import __doc__ as summary
-from service.api import candidates, followups, health, interviews, problems
+from service.api import candidates, feeds, followups, health, interviews, problems
+from service.api.access_log import AccessLog
 from service.config import Settings, get_settings
 from service.db.session import Database
+from service.ical.feeds import FeedCache
 
 API_VERSION = "1.0.0"
 
@@ -37,9 +39,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.feed_cache = FeedCache()
     problems.install(app, settings.retry_after_seconds)
     app.include_router(health.router)
     app.include_router(candidates.router)
     app.include_router(interviews.router)
     app.include_router(followups.router)
+    app.include_router(feeds.router)
+    app.add_middleware(AccessLog)
     return app

@@ -1,9 +1,10 @@
 """What the service does, one function per action: load, apply the domain rules, save — each
 inside one transaction. The HTTP routes and the command line call these and nothing below them."""
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -11,6 +12,7 @@ import holidays
 from sqlalchemy.orm import Session
 
 from service.db import repository
+from service.db.repository import FeedTokenRecord as FeedTokenRecord
 from service.db.repository import FollowUpFilter as FollowUpFilter
 from service.db.repository import FollowUpRecord as FollowUpRecord
 from service.db.repository import KeyRecord
@@ -26,6 +28,8 @@ from service.domain.model import (
     InterviewFilter,
 )
 from service.errors import InvalidInput, NotFound, Unauthorized
+from service.ical import events, feeds
+from service.ical.events import Stamp
 from service.tokens import digest, issue_api_key, issue_feed_token, secret_matches, split_api_key
 
 T = TypeVar("T")
@@ -87,7 +91,7 @@ def create_candidate(
     with db.writing() as session:
         stored = repository.add_candidate(session, account_id, candidate, now)
         assert stored.id is not None
-        repository.add_feed_token(session, stored.id, digest(token), now)
+        repository.add_feed_token(session, stored.id, None, digest(token), now)
     return stored, token
 
 
@@ -167,7 +171,17 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
         now=now,
         holidays=_holidays(candidate.country, interview),
     )
-    repository.save_plan(session, account_id, interview, result, now)
+
+    def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
+        return events.followup_event(
+            step, interview, candidate.timezone, Stamp(sequence, at, created)
+        )
+
+    def render_interview(sequence: int, at: datetime, created: datetime) -> str:
+        return events.interview_event(interview, Stamp(sequence, at, created))
+
+    repository.save_plan(session, account_id, interview, result, now, render_step)
+    repository.save_interview_event(session, interview.id, render_interview, now)
     return result
 
 
@@ -424,15 +438,11 @@ def update_followup(
         step = found.step
         if status is not None:
             done_at = now if status in (Status.DONE, Status.SKIPPED) else None
-            repository.set_step_state(
-                session, followup_id, status, done_at, step.snoozed_until, now
-            )
+            repository.set_step_state(session, followup_id, status, done_at, step.snoozed_until)
         if snoozed_until is not None:
             if snoozed_until <= now:
                 raise InvalidInput("snoozed_until must be in the future")
-            repository.set_step_state(
-                session, followup_id, Status.PENDING, None, snoozed_until, now
-            )
+            repository.set_step_state(session, followup_id, Status.PENDING, None, snoozed_until)
         _replan(session, account_id, interview, now)
         updated = repository.followup(session, account_id, followup_id)
         assert updated is not None
@@ -558,3 +568,137 @@ def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[Outc
             OutcomeView(r.outcome, r.interview_id, r.next_interview_id)
             for r in repository.outcomes_of(session, interview_id)
         ]
+
+
+# Calendar feeds
+
+FEED_FORMAT = "1"  # raise when rendering changes, so every ETag changes with it
+
+
+@dataclass(frozen=True)
+class FeedOptions:
+    """How a subscriber asked for a feed: with alarms, and with the interviews themselves."""
+
+    alarms: bool = True
+    interviews: bool = True
+
+
+@dataclass(frozen=True)
+class FeedAnswer:
+    """A feed's validators and, when the caller needs them, its bytes."""
+
+    etag: str
+    last_modified: datetime
+    body: bytes | None
+
+
+def _feed_window(day: datetime) -> repository.FeedWindow:
+    """Open and done steps show for 90 days, cancelled and skipped ones for 30 [SPEC §5]."""
+    return repository.FeedWindow(
+        open_since=day - timedelta(days=90),
+        done_since=day - timedelta(days=90),
+        cancelled_since=day - timedelta(days=30),
+        interviews_since=day - timedelta(days=365),
+    )
+
+
+def _feed_name(session: Session, scope: repository.FeedScope) -> tuple[str, str]:
+    if scope.interview_id is None:
+        return (
+            f"Interview follow-ups — {scope.candidate_name}",
+            f"{scope.candidate_name}'s interviews and the follow-ups each one calls for.",
+        )
+    company, role = repository.interview_title(session, scope.interview_id)
+    return (
+        f"Follow-ups — {company}, {role}",
+        f"{scope.candidate_name}'s {role} interview at {company} and its follow-ups.",
+    )
+
+
+def _alarm(status: str | None) -> str | None:
+    if status is None:
+        return events.INTERVIEW_ALARM
+    return events.FOLLOWUP_ALARM if events.wants_alarm(status) else None
+
+
+def read_feed(
+    db: Database,
+    token: str,
+    options: FeedOptions,
+    now: datetime,
+    cache: feeds.FeedCache,
+    wanted: Callable[[str, datetime], bool],
+) -> FeedAnswer | None:
+    """A calendar feed by its secret token, or None when the token is unknown or revoked.
+
+    The ETag comes from counts and latest changes alone; the body is read only when
+    `wanted(etag, last_modified)` says the caller lacks it and this process has not built it
+    already. Reads only: serving a feed writes nothing."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    with db.reading() as session:
+        scope = repository.feed_scope(session, digest(token))
+        if scope is None:
+            return None
+        version = repository.feed_version(session, scope)
+        fingerprint = repr((FEED_FORMAT, scope, options, day, version))
+        etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
+        changes = [scope.candidate_changed_at, day]
+        last_modified = max([*changes, *(v for v in version if isinstance(v, datetime))])
+        if not wanted(etag, last_modified):
+            return FeedAnswer(etag, last_modified, None)
+        body = cache.get(etag)
+        if body is None:
+            stored = repository.feed_events(session, scope, _feed_window(day), options.interviews)
+            name, description = _feed_name(session, scope)
+            body = feeds.assemble(
+                feeds.header(name, description, scope.timezone),
+                (feeds.FeedEvent(e.text, e.starts_at, _alarm(e.status)) for e in stored),
+                options.alarms,
+            )
+            cache.put(etag, body)
+    return FeedAnswer(etag, last_modified, body)
+
+
+@dataclass(frozen=True)
+class IssuedFeed:
+    record: FeedTokenRecord
+    token: str
+
+
+def _feed_owner(session: Session, account_id: int, candidate_id: int) -> None:
+    if repository.candidate(session, account_id, candidate_id) is None:
+        raise NotFound(f"candidate {candidate_id} not found")
+
+
+def create_feed(
+    db: Database, account_id: int, candidate_id: int, interview_id: int | None, now: datetime
+) -> IssuedFeed:
+    """A new secret feed URL for a candidate's calendar, or for one of their interviews."""
+    token = issue_feed_token()
+    with db.writing() as session:
+        _feed_owner(session, account_id, candidate_id)
+        if interview_id is not None:
+            found = repository.interview(session, account_id, interview_id)
+            if found is None or found.candidate_id != candidate_id:
+                raise InvalidInput(
+                    f"interview_id {interview_id} is not an interview of this candidate"
+                )
+        record = repository.add_feed_token(session, candidate_id, interview_id, digest(token), now)
+    return IssuedFeed(record, token)
+
+
+def list_feeds(db: Database, account_id: int, candidate_id: int) -> list[FeedTokenRecord]:
+    """A candidate's feed tokens, revoked ones included; never the tokens themselves."""
+    with db.reading() as session:
+        _feed_owner(session, account_id, candidate_id)
+        return repository.feed_tokens(session, candidate_id)
+
+
+def revoke_feed(
+    db: Database, account_id: int, candidate_id: int, feed_id: int, now: datetime
+) -> None:
+    """Revoke a feed: its URL answers 404 from now on, like any unknown one."""
+    with db.writing() as session:
+        _feed_owner(session, account_id, candidate_id)
+        if not repository.revoke_feed_token(session, candidate_id, feed_id, now):
+            raise NotFound(f"feed {feed_id} not found")

@@ -13,6 +13,9 @@ from service.api.schemas import (
     CandidateOut,
     CandidateUpdate,
     Feed,
+    FeedCreate,
+    FeedCreated,
+    FeedOut,
     Page,
     decode_cursor,
     encode_cursor,
@@ -93,3 +96,51 @@ def update_candidate(
 def delete_candidate(candidate_id: CandidateId, db: DbDep, account: AccountDep) -> None:
     """Delete a candidate with all their interviews, follow-ups and feeds."""
     usecases.delete_candidate(db, account, candidate_id)
+
+
+# Feeds
+
+
+@router.post(
+    "/{candidate_id}/feeds",
+    name="create_feed",
+    status_code=status.HTTP_201_CREATED,
+    responses=problems(404),
+)
+def create_feed(
+    candidate_id: CandidateId,
+    db: DbDep,
+    account: AccountDep,
+    now: NowDep,
+    settings: SettingsDep,
+    body: FeedCreate | None = None,
+) -> FeedCreated:
+    """A new secret feed URL for the candidate's calendar, or for one interview with
+    `interview_id`. The URL is shown only here; list and revoke feeds by id."""
+    interview_id = body.interview_id if body else None
+    issued = usecases.create_feed(db, account, candidate_id, interview_id, now)
+    out = FeedOut.of(issued.record)
+    return FeedCreated(**out.model_dump(), **feed_urls(settings, issued.token).model_dump())
+
+
+@router.get("/{candidate_id}/feeds", name="list_feeds", responses=problems(404))
+def list_feeds(candidate_id: CandidateId, db: DbDep, account: AccountDep) -> list[FeedOut]:
+    """The candidate's feeds, revoked ones included, without their secret URLs."""
+    return [FeedOut.of(record) for record in usecases.list_feeds(db, account, candidate_id)]
+
+
+@router.delete(
+    "/{candidate_id}/feeds/{feed_id}",
+    name="revoke_feed",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problems(404),
+)
+def revoke_feed(
+    candidate_id: CandidateId,
+    feed_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    db: DbDep,
+    account: AccountDep,
+    now: NowDep,
+) -> None:
+    """Revoke a feed: its URL answers 404 from now on, exactly as an unknown one does."""
+    usecases.revoke_feed(db, account, candidate_id, feed_id, now)

@@ -10,6 +10,7 @@ from service import usecases
 from service.config import Settings
 from service.db.session import Database
 from service.errors import Unauthorized
+from service.ical.feeds import FeedCache
 
 
 def get_db(request: Request) -> Database:
@@ -26,7 +27,13 @@ def get_now() -> datetime:
     return datetime.now(UTC)
 
 
+def get_feed_cache(request: Request) -> FeedCache:
+    cache: FeedCache = request.app.state.feed_cache
+    return cache
+
+
 DbDep = Annotated[Database, Depends(get_db)]
+FeedCacheDep = Annotated[FeedCache, Depends(get_feed_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 

@@ -39,7 +39,7 @@ from service.domain.model import (
     known_timezones,
 )
 from service.errors import InvalidInput
-from service.usecases import FollowUpRecord, InterviewView
+from service.usecases import FeedTokenRecord, FollowUpRecord, InterviewView
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -320,6 +320,36 @@ class CandidateUpdate(CandidateFields):
 class Feed(BaseModel):
     https: str = Field(description="The feed URL; keep it secret.")
     webcal: str = Field(description="The same feed for one-click subscription in calendar apps.")
+
+
+class FeedCreate(Strict):
+    interview_id: Id | None = Field(
+        default=None, description="Scope the feed to one interview; the whole calendar if absent."
+    )
+
+
+class FeedOut(BaseModel):
+    """A feed as listed: its URL is shown only when it is created."""
+
+    id: int
+    interview_id: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+    @classmethod
+    def of(cls, record: FeedTokenRecord) -> "FeedOut":
+        return cls(
+            id=record.id,
+            interview_id=record.interview_id,
+            created_at=record.created_at,
+            revoked_at=record.revoked_at,
+            active=record.revoked_at is None,
+        )
+
+
+class FeedCreated(FeedOut, Feed):
+    pass
 
 
 class CandidateOut(BaseModel):

@@ -1,8 +1,9 @@
 """Reads and writes of accounts, keys, candidates and interviews; rows in, domain objects out."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -186,8 +187,164 @@ def delete_candidate(session: Session, account_id: int, candidate_id: int) -> bo
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def add_feed_token(session: Session, candidate_id: int, token_hash: str, now: datetime) -> None:
-    session.add(FeedTokenRow(candidate_id=candidate_id, token_hash=token_hash, created_at=now))
+@dataclass(frozen=True)
+class FeedTokenRecord:
+    """A feed token as listed: never the token itself."""
+
+    id: int
+    candidate_id: int
+    interview_id: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def add_feed_token(
+    session: Session, candidate_id: int, interview_id: int | None, token_hash: str, now: datetime
+) -> FeedTokenRecord:
+    row = FeedTokenRow(
+        candidate_id=candidate_id, interview_id=interview_id, token_hash=token_hash, created_at=now
+    )
+    session.add(row)
+    session.flush()
+    return FeedTokenRecord(row.id, candidate_id, interview_id, now, None)
+
+
+def feed_tokens(session: Session, candidate_id: int) -> list[FeedTokenRecord]:
+    rows = session.scalars(
+        select(FeedTokenRow)
+        .where(FeedTokenRow.candidate_id == candidate_id)
+        .order_by(FeedTokenRow.id)
+    )
+    return [
+        FeedTokenRecord(r.id, r.candidate_id, r.interview_id, r.created_at, r.revoked_at)
+        for r in rows
+    ]
+
+
+def revoke_feed_token(session: Session, candidate_id: int, token_id: int, now: datetime) -> bool:
+    """Revoke one of the candidate's feed tokens; False if there is no such token."""
+    row = session.scalar(
+        select(FeedTokenRow).where(
+            FeedTokenRow.id == token_id, FeedTokenRow.candidate_id == candidate_id
+        )
+    )
+    if row is None:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return True
+
+
+@dataclass(frozen=True)
+class FeedScope:
+    """What an active feed token shows: a candidate's calendar, or one interview's."""
+
+    candidate_id: int
+    interview_id: int | None
+    candidate_name: str
+    timezone: str
+    candidate_changed_at: datetime
+
+
+def feed_scope(session: Session, token_hash: str) -> FeedScope | None:
+    row = session.execute(
+        select(
+            FeedTokenRow.candidate_id,
+            FeedTokenRow.interview_id,
+            CandidateRow.name,
+            CandidateRow.timezone,
+            CandidateRow.updated_at,
+        )
+        .join(CandidateRow, CandidateRow.id == FeedTokenRow.candidate_id)
+        .where(FeedTokenRow.token_hash == token_hash, FeedTokenRow.revoked_at.is_(None))
+    ).one_or_none()
+    return FeedScope(*row) if row else None
+
+
+def _in_scope(scope: FeedScope) -> tuple[Any, ...]:
+    if scope.interview_id is not None:
+        return (FollowUpRow.interview_id == scope.interview_id,)
+    return (FollowUpRow.candidate_id == scope.candidate_id,)
+
+
+def _interviews_in_scope(scope: FeedScope) -> tuple[Any, ...]:
+    if scope.interview_id is not None:
+        return (InterviewRow.id == scope.interview_id,)
+    return (InterviewRow.candidate_id == scope.candidate_id,)
+
+
+def feed_version(session: Session, scope: FeedScope) -> tuple[Any, ...]:
+    """What changes whenever anything in the feed changes: counts, latest changes and sequences
+    of its steps and interviews. Read from the rows' index entries, not their texts."""
+    steps = select(
+        func.count(FollowUpRow.id), func.max(FollowUpRow.updated_at), func.sum(FollowUpRow.sequence)
+    ).where(*_in_scope(scope))
+    interviews = select(
+        func.count(InterviewRow.id),
+        func.max(InterviewRow.ics_changed_at),
+        func.sum(InterviewRow.ics_sequence),
+    ).where(*_interviews_in_scope(scope))
+    return (*session.execute(steps).one(), *session.execute(interviews).one())
+
+
+@dataclass(frozen=True)
+class FeedWindow:
+    """Which stored events a feed shows as of a day: open and done steps for a while after
+    their time, cancelled and skipped ones for a shorter while, interviews for a year."""
+
+    open_since: datetime
+    done_since: datetime
+    cancelled_since: datetime
+    interviews_since: datetime
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    text: str
+    starts_at: datetime
+    status: str | None  # a step's status; None for an interview
+
+
+def feed_events(
+    session: Session, scope: FeedScope, window: FeedWindow, with_interviews: bool
+) -> list[StoredEvent]:
+    open_ = [Status.PENDING.value, Status.MISSED.value]
+    closed = [Status.CANCELLED.value, Status.SKIPPED.value]
+    steps = session.execute(
+        select(FollowUpRow.ics, FollowUpRow.due_at, FollowUpRow.status).where(
+            *_in_scope(scope),
+            FollowUpRow.ics.is_not(None),
+            or_(
+                and_(FollowUpRow.status.in_(open_), FollowUpRow.deadline_at >= window.open_since),
+                and_(
+                    FollowUpRow.status == Status.DONE.value,
+                    FollowUpRow.updated_at >= window.done_since,
+                ),
+                and_(
+                    FollowUpRow.status.in_(closed),
+                    FollowUpRow.updated_at >= window.cancelled_since,
+                ),
+            ),
+        )
+    )
+    events = [StoredEvent(text, due_at, status) for text, due_at, status in steps if text]
+    if with_interviews:
+        interviews = session.execute(
+            select(InterviewRow.ics, InterviewRow.starts_at).where(
+                *_interviews_in_scope(scope),
+                InterviewRow.ics.is_not(None),
+                InterviewRow.starts_at >= window.interviews_since,
+            )
+        )
+        events += [StoredEvent(text, starts_at, None) for text, starts_at in interviews if text]
+    return events
+
+
+def interview_title(session: Session, interview_id: int) -> tuple[str, str]:
+    row = session.execute(
+        select(InterviewRow.company, InterviewRow.role).where(InterviewRow.id == interview_id)
+    ).one()
+    return row.company, row.role
 
 
 # Interviews with their contacts and references
@@ -425,10 +582,20 @@ def plan_of(session: Session, interview_id: int) -> dict[str, FollowUp]:
     return {row.key: _step(row) for row in rows}
 
 
+StepRenderer = Callable[[FollowUp, int, datetime, datetime], str]
+"""Renders a step's event from the step, its sequence, when it last changed and was created."""
+
+
 def save_plan(
-    session: Session, account_id: int, interview: Interview, plan: Plan, now: datetime
+    session: Session,
+    account_id: int,
+    interview: Interview,
+    plan: Plan,
+    now: datetime,
+    render: StepRenderer,
 ) -> None:
-    """Store a plan: new steps are added, changed ones get a higher sequence, the rest stay."""
+    """Store a plan: new steps are added; a step whose data or event text changed gets a higher
+    sequence and a new event; the rest stay as they are, byte for byte."""
     assert interview.id is not None
     rows = {
         row.key: row
@@ -446,20 +613,45 @@ def save_plan(
                 sequence=0,
                 created_at=now,
                 updated_at=now,
+                ics=render(step, 0, now, now),
             )
             _fill_step(row, step)
             session.add(row)
-        elif _step(row) != step or row.candidate_id != interview.candidate_id:
-            _fill_step(row, step)
-            row.candidate_id = interview.candidate_id
-            row.sequence += 1
-            row.updated_at = now
+            continue
+        if (
+            _step(row) == step
+            and row.candidate_id == interview.candidate_id
+            and row.ics == render(step, row.sequence, row.updated_at, row.created_at)
+        ):
+            continue
+        _fill_step(row, step)
+        row.candidate_id = interview.candidate_id
+        row.sequence += 1
+        row.updated_at = now
+        row.ics = render(step, row.sequence, now, row.created_at)
     session.execute(
         update(InterviewRow)
         .where(InterviewRow.id == interview.id)
         .values(cadence_state=plan.state.value, cadence_note=plan.note[:500])
     )
     session.flush()
+
+
+def save_interview_event(
+    session: Session,
+    interview_id: int,
+    render: Callable[[int, datetime, datetime], str],
+    now: datetime,
+) -> None:
+    """Store the interview's own event, with a higher sequence when its text changed."""
+    row = session.get(InterviewRow, interview_id)
+    assert row is not None
+    if row.ics is not None and row.ics_changed_at is not None:
+        if row.ics == render(row.ics_sequence, row.ics_changed_at, row.created_at):
+            return
+        row.ics_sequence += 1
+    row.ics_changed_at = now
+    row.ics = render(row.ics_sequence, now, row.created_at)
 
 
 def cadence_of(session: Session, interview_id: int) -> tuple[str, str]:
@@ -542,19 +734,13 @@ def set_step_state(
     status: Status,
     done_at: datetime | None,
     snoozed_until: datetime | None,
-    now: datetime,
 ) -> None:
-    """Record what the candidate did with a step; the next plan builds on it."""
+    """Record what the candidate did with a step; the re-plan that follows in the same
+    transaction builds on it, and raises the step's sequence."""
     session.execute(
         update(FollowUpRow)
         .where(FollowUpRow.id == followup_id)
-        .values(
-            status=status.value,
-            done_at=done_at,
-            snoozed_until=snoozed_until,
-            sequence=FollowUpRow.sequence + 1,
-            updated_at=now,
-        )
+        .values(status=status.value, done_at=done_at, snoozed_until=snoozed_until)
     )
 
 

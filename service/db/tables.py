@@ -62,11 +62,16 @@ class CandidateRow(Base):
 
 
 class FeedTokenRow(Base):
+    """A calendar feed's secret, kept only as a hash; scoped to one interview when it names one."""
+
     __tablename__ = "feed_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     candidate_id: Mapped[int] = mapped_column(
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
+    )
+    interview_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interviews.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -75,7 +80,10 @@ class FeedTokenRow(Base):
 
 class InterviewRow(Base):
     __tablename__ = "interviews"
-    __table_args__ = (Index("ix_interviews_account_starts", "account_id", "starts_at", "id"),)
+    __table_args__ = (
+        Index("ix_interviews_account_starts", "account_id", "starts_at", "id"),
+        Index("ix_interviews_candidate_invitation", "candidate_id", "invitation_uid"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -99,6 +107,12 @@ class InterviewRow(Base):
     notes: Mapped[str | None] = mapped_column(Text())
     cadence_state: Mapped[str] = mapped_column(String(16), server_default="active")
     cadence_note: Mapped[str] = mapped_column(String(500), server_default="")
+    # The UID of the calendar invitation it was imported from, so a re-sent invitation updates it.
+    invitation_uid: Mapped[str | None] = mapped_column(String(255))
+    # The interview's own VEVENT, rendered when it changes; feeds join these texts.
+    ics: Mapped[str | None] = mapped_column(Text())
+    ics_sequence: Mapped[int] = mapped_column(Integer, server_default="0")
+    ics_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
@@ -176,6 +190,8 @@ class FollowUpRow(Base):
     done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     snoozed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     sequence: Mapped[int] = mapped_column(Integer)
+    # The step's VEVENT as of `sequence` (without its alarm), rendered when the step changes.
+    ics: Mapped[str | None] = mapped_column(Text())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

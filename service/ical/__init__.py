@@ -1,0 +1,1 @@
+"""iCalendar with `icalendar`: stored events, assembled feeds, imported invitations."""

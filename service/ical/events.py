@@ -1,0 +1,213 @@
+"""Each follow-up and each interview as one VEVENT, rendered when it changes and stored, so that a
+feed is a join of stored texts. SEQUENCE, DTSTAMP and LAST-MODIFIED come from the stored row, never
+the clock: unchanged data renders to identical bytes.
+
+A stored text stops before `END:VEVENT`, so a feed can add the alarm (or not) and close it.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Component, Event
+
+from service.domain.cadence import OPEN, FollowUp, Kind, Status
+from service.domain.model import Channel, Contact, Format, Interview
+from service.domain.texts import Words
+
+UID_DOMAIN = "interview-followup"
+END = "END:VEVENT\r\n"
+
+# How long a step sits in the calendar; the deadline is in its description.
+STEP_LENGTH = {Kind.THANK_YOU: timedelta(minutes=30), Kind.SEND_MATERIALS: timedelta(minutes=30)}
+DEFAULT_STEP_LENGTH = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the stored row says about an event's history."""
+
+    sequence: int
+    changed_at: datetime
+    created_at: datetime
+
+
+def text_of(component: Component) -> str:
+    """A component's iCalendar text: CRLF line ends, folded at 75 octets, escaped."""
+    ical: bytes = component.to_ical()
+    return ical.decode()
+
+
+def _alarm(before: timedelta, text: str) -> str:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", text)
+    alarm.add("trigger", -before)
+    return text_of(alarm)
+
+
+# Clients that honour alarms from a feed (Thunderbird, Apple on request) show the event's title.
+FOLLOWUP_ALARM = _alarm(timedelta(minutes=15), "Follow-up due")
+INTERVIEW_ALARM = _alarm(timedelta(hours=1), "Interview in one hour")
+
+
+def close(text: str, alarm: str | None) -> str:
+    """A stored event closed, with its alarm when one is wanted."""
+    return f"{text}{alarm or ''}{END}"
+
+
+def followup_uid(interview_id: int, key: str) -> str:
+    """Stable for the life of the step: keys survive reschedules and re-plans."""
+    return f"{interview_id}-{key.replace(':', '-')}@{UID_DOMAIN}"
+
+
+def interview_uid(interview_id: int) -> str:
+    return f"interview-{interview_id}@{UID_DOMAIN}"
+
+
+def tel(phone: str) -> str:
+    """A tel: link from a phone number as people write it."""
+    return "tel:" + re.sub(r"[^\d+]", "", phone)
+
+
+def _mailto(email: str, subject: str) -> str:
+    return f"mailto:{email}?subject={quote(subject)}"
+
+
+def _contact_lines(contact: Contact) -> list[str]:
+    lines = [", ".join(x for x in (contact.name, contact.title) if x)]
+    if contact.email:
+        lines.append(f"Email: mailto:{contact.email}")
+    if contact.phone:
+        lines.append(f"Phone: {contact.phone} ({tel(contact.phone)})")
+    if contact.address:
+        lines.append(f"Address: {contact.address}")
+    return lines
+
+
+def _contact_property(contact: Contact) -> str:
+    return ", ".join(x for x in (contact.name, contact.title, contact.email, contact.phone) if x)
+
+
+def _link(step: FollowUp, contact: Contact | None, interview: Interview) -> str | None:
+    if contact is None:
+        return None
+    if step.channel is Channel.EMAIL and contact.email:
+        return _mailto(contact.email, f"{interview.role} interview — thank you")
+    if step.channel is Channel.PHONE and contact.phone:
+        return tel(contact.phone)
+    if contact.email:
+        return f"mailto:{contact.email}"
+    return tel(contact.phone) if contact.phone else None
+
+
+def _title(step: FollowUp) -> str:
+    if step.status is Status.DONE:
+        return f"Done: {step.summary}"
+    if step.status is Status.SKIPPED:
+        return f"Skipped: {step.summary}"
+    if step.status is Status.CANCELLED:
+        return f"Cancelled: {step.summary}"
+    return step.summary
+
+
+def _followup_description(
+    step: FollowUp, interview: Interview, contact: Contact | None, words: Words
+) -> str:
+    parts = []
+    if step.status is Status.DONE and step.done_at is not None:
+        parts.append(f"Done {words.moment(step.done_at)}.")
+    elif step.status is Status.CANCELLED:
+        parts.append("No longer needed: this step was cancelled.")
+    elif step.status is Status.SKIPPED:
+        parts.append("You chose to skip this step.")
+    parts.append(step.why)
+    parts.append(f"Do it by {words.moment(step.deadline_at)}.")
+    if step.checklist:
+        label = "Call script" if step.channel is Channel.PHONE else "Checklist"
+        parts.append("\n".join([f"{label}:", *(f"• {item}" for item in step.checklist)]))
+    if contact is not None:
+        parts.append("\n".join(["Contact:", *_contact_lines(contact)]))
+    parts.append(
+        f"Interview: {interview.company}, {interview.role} — {words.moment(interview.starts_at)}"
+        + (f" (round {interview.round})" if interview.round > 1 else "")
+    )
+    return "\n\n".join(parts)
+
+
+def _stamp(event: Event, uid: str, stamp: Stamp) -> None:
+    event.add("uid", uid)
+    event.add("dtstamp", stamp.changed_at)
+    event.add("created", stamp.created_at)
+    event.add("last-modified", stamp.changed_at)
+    event.add("sequence", stamp.sequence)
+
+
+def followup_event(step: FollowUp, interview: Interview, timezone: str, stamp: Stamp) -> str:
+    """One step as an open VEVENT, at its due time on the candidate's wall clock."""
+    assert interview.id is not None
+    zone = ZoneInfo(timezone)
+    contact = next((c for c in interview.contacts if c.id == step.contact_id), None)
+    words = Words(interview, zone)
+    event = Event()
+    _stamp(event, followup_uid(interview.id, step.key), stamp)
+    event.add("summary", _title(step))
+    start = step.due_at.astimezone(zone)
+    event.add("dtstart", start)
+    event.add(
+        "dtend", (step.due_at + STEP_LENGTH.get(step.kind, DEFAULT_STEP_LENGTH)).astimezone(zone)
+    )
+    event.add("description", _followup_description(step, interview, contact, words))
+    if contact is not None:
+        event.add("contact", _contact_property(contact))
+    link = _link(step, contact, interview)
+    if link is not None:
+        event.add("url", link)
+    event.add("categories", ["Interview follow-up"])
+    event.add("transp", "TRANSPARENT")
+    cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return text_of(event).removesuffix(END)
+
+
+def wants_alarm(step_status: str) -> bool:
+    """Only steps still to do ring."""
+    return Status(step_status) in OPEN
+
+
+_FORMAT_WORD = {Format.IN_PERSON: "Interview", Format.PHONE: "Phone interview"}
+
+
+def interview_event(interview: Interview, stamp: Stamp) -> str:
+    """The interview itself as an open VEVENT, on its own time zone's wall clock."""
+    assert interview.id is not None
+    zone = ZoneInfo(interview.timezone)
+    event = Event()
+    _stamp(event, interview_uid(interview.id), stamp)
+    word = _FORMAT_WORD.get(interview.format, "Video interview")
+    round_ = f" (round {interview.round})" if interview.round > 1 else ""
+    event.add("summary", f"{word}: {interview.company} — {interview.role}{round_}")
+    event.add("dtstart", interview.starts_at.astimezone(zone))
+    event.add("dtend", interview.ends_at.astimezone(zone))
+    if interview.location:
+        event.add("location", interview.location)
+    lines = []
+    if interview.contacts:
+        lines.append(
+            "\n".join(["Meeting:", *("\n".join(_contact_lines(c)) for c in interview.contacts)])
+        )
+    if interview.job_number:
+        lines.append(f"Job number: {interview.job_number}")
+    if interview.notes:
+        lines.append(interview.notes)
+    lines.append(
+        "Collect a card from everyone you meet and ask when they will decide; the follow-ups "
+        "are in this calendar."
+    )
+    event.add("description", "\n\n".join(lines))
+    event.add("categories", ["Interview"])
+    event.add("transp", "OPAQUE")
+    event.add("status", "CONFIRMED")
+    return text_of(event).removesuffix(END)
