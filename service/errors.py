@@ -4,6 +4,8 @@ AppError                 500, never raised on purpose
 ├── NotFound             404  no such resource in the caller's account
 ├── Unauthorized         401  missing, unknown or revoked API key
 ├── Conflict             409  the request clashes with the stored state
+├── TooLarge             413  a request body over its limit
+├── UnsupportedMedia     415  a body of a type the route does not take
 ├── InvalidInput         422  well-formed JSON that breaks a domain rule
 └── Unavailable          503  the database cannot be reached; retry later
 """
@@ -33,6 +35,16 @@ class Unauthorized(AppError):
 class Conflict(AppError):
     status = 409
     title = "Conflict"
+
+
+class TooLarge(AppError):
+    status = 413
+    title = "Content too large"
+
+
+class UnsupportedMedia(AppError):
+    status = 415
+    title = "Unsupported media type"
 
 
 class InvalidInput(AppError):

@@ -28,7 +28,7 @@ from service.domain.model import (
     InterviewFilter,
 )
 from service.errors import InvalidInput, NotFound, Unauthorized
-from service.ical import events, feeds
+from service.ical import events, feeds, invitations
 from service.ical.events import Stamp
 from service.tokens import digest, issue_api_key, issue_feed_token, secret_matches, split_api_key
 
@@ -246,12 +246,16 @@ def _with_end(
 
 
 def _create_interview(
-    session: Session, account_id: int, fields: Mapping[str, Any], now: datetime
+    session: Session,
+    account_id: int,
+    fields: Mapping[str, Any],
+    now: datetime,
+    invitation_uid: str | None = None,
 ) -> Interview:
     candidate = _owned_candidate(session, account_id, fields["candidate_id"])
     fields = _with_end(fields, fields["starts_at"], DEFAULT_DURATION)
     interview = _build(Interview, {"timezone": candidate.timezone, **fields})
-    stored = repository.add_interview(session, account_id, interview, now)
+    stored = repository.add_interview(session, account_id, interview, now, invitation_uid)
     _replan(session, account_id, stored, now)
     return stored
 
@@ -324,6 +328,82 @@ def delete_interview(db: Database, account_id: int, interview_id: int) -> None:
     with db.writing() as session:
         if not repository.delete_interview(session, account_id, interview_id):
             raise NotFound(f"interview {interview_id} not found")
+
+
+# Importing a calendar invitation
+
+
+def _keep_contact_ids(
+    imported: tuple[Contact, ...], current: tuple[Contact, ...]
+) -> tuple[Contact, ...]:
+    """Imported contacts matched to stored ones by email (else name), so their steps stay."""
+    by_identity = {(c.email or c.name).casefold(): c for c in current}
+    kept = []
+    for contact in imported:
+        stored = by_identity.get((contact.email or contact.name).casefold())
+        if stored is None:
+            kept.append(contact)
+        else:
+            kept.append(replace(stored, name=contact.name, email=contact.email or stored.email))
+    return tuple(kept)
+
+
+def import_interview(
+    db: Database,
+    account_id: int,
+    candidate_id: int,
+    data: bytes,
+    choices: Mapping[str, Any],
+    now: datetime,
+) -> tuple[InterviewView, bool]:
+    """Create an interview from a calendar invitation (.ics): its time and zone, location,
+    organizer and attendees. `choices` (company, role, format, process, decision_date,
+    candidate_email) override what the invitation implies. An invitation imported before (same
+    UID) updates its interview instead; the flag says whether one was created."""
+    try:
+        invitation = invitations.read(data)
+    except invitations.InvitationError as error:
+        raise InvalidInput(str(error)) from error
+    with db.writing() as session:
+        candidate = _owned_candidate(session, account_id, candidate_id)
+        company, role = invitations.company_and_role(invitation.summary, candidate.name)
+        emails = [p.email for p in (invitation.organizer, *invitation.attendees) if p and p.email]
+        company = choices.get("company") or company
+        for email in emails:
+            company = company or invitations.company_from_domain(email)
+        if not company:
+            raise InvalidInput("the invitation does not name the company: give ?company=")
+        role = choices.get("role") or role
+        if not role:
+            raise InvalidInput("the invitation does not name the role: give ?role=")
+        fields: dict[str, Any] = {
+            "candidate_id": candidate_id,
+            "company": company,
+            "role": role,
+            "starts_at": invitation.starts_at,
+            "ends_at": invitation.ends_at,
+            "timezone": invitation.timezone or candidate.timezone,
+            "format": choices.get("format") or invitations.guess_format(invitation),
+            "location": invitation.location or invitation.conference,
+            "notes": invitation.description,
+            "contacts": invitations.contacts(
+                invitation, candidate.name, choices.get("candidate_email")
+            ),
+        }
+        for name in ("process", "decision_date"):
+            if choices.get(name) is not None:
+                fields[name] = choices[name]
+        known = repository.interview_id_by_invitation(
+            session, account_id, candidate_id, invitation.uid
+        )
+        if known is None:
+            created = _create_interview(session, account_id, fields, now, invitation.uid)
+            return _view(session, account_id, created, now), True
+
+        def edit(current: Interview) -> Mapping[str, Any]:
+            return {**fields, "contacts": _keep_contact_ids(fields["contacts"], current.contacts)}
+
+        return _change_interview(session, account_id, known, edit, now), False
 
 
 # Contacts within an interview

@@ -9,7 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from service import usecases
 from service.config import Settings
 from service.db.session import Database
-from service.errors import Unauthorized
+from service.errors import TooLarge, Unauthorized, UnsupportedMedia
+from service.ical import invitations
 from service.ical.feeds import FeedCache
 
 
@@ -54,3 +55,25 @@ def get_account(
 
 
 AccountDep = Annotated[int, Depends(get_account)]
+
+
+CALENDAR_TYPES = ("text/calendar", "application/ics")
+
+
+async def calendar_body(request: Request) -> bytes:
+    """The request's body as an iCalendar file, read up to the invitation size limit."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in CALENDAR_TYPES:
+        raise UnsupportedMedia("send the invitation as Content-Type: text/calendar")
+    limit = invitations.MAX_BYTES
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"an invitation can be at most {limit // 1000} kB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+CalendarBody = Annotated[bytes, Depends(calendar_body)]

@@ -6,18 +6,21 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
-from service.api.deps import AccountDep, DbDep, NowDep
+from service.api.deps import AccountDep, CalendarBody, DbDep, NowDep
 from service.api.responses import problems
 from service.api.schemas import (
     ContactBody,
     ContactOut,
     ContactUpdate,
+    Day,
+    Email,
     FollowUpOut,
     Instant,
     InterviewCreate,
     InterviewDetail,
     InterviewOut,
     InterviewUpdate,
+    Label,
     OutcomeCreate,
     OutcomeLogged,
     OutcomeOut,
@@ -25,7 +28,7 @@ from service.api.schemas import (
     decode_cursor,
     encode_cursor,
 )
-from service.domain.model import InterviewFilter
+from service.domain.model import Format, InterviewFilter, Process
 from service.usecases import OutcomeView
 
 router = APIRouter(prefix="/v1/interviews", tags=["interviews"])
@@ -47,6 +50,68 @@ def create_interview(
     the planned follow-ups."""
     view = usecases.create_interview(db, account, body.to_fields(), now)
     response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
+    return InterviewDetail.of_view(view, now)
+
+
+@router.post(
+    "/import",
+    name="import_interview",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        **problems(413, 415),
+        200: {"description": "The invitation was imported before; its interview is updated."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The invitation's .ics file, as the calendar app or recruiting tool "
+            "sent it.",
+            "content": {"text/calendar": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def import_interview(
+    body: CalendarBody,
+    db: DbDep,
+    account: AccountDep,
+    now: NowDep,
+    response: Response,
+    candidate_id: Annotated[int, Query(ge=1, le=2**63 - 1)],
+    company: Annotated[
+        Label | None, Query(description="The employer, if the invitation's title does not say.")
+    ] = None,
+    role: Annotated[
+        Label | None, Query(description="The position, if the invitation's title does not say.")
+    ] = None,
+    format: Annotated[
+        Format | None,
+        Query(
+            description="Defaults to video with a meeting link, phone if it says so, "
+            "else in person."
+        ),
+    ] = None,
+    process: Annotated[Process | None, Query()] = None,
+    decision_date: Annotated[Day | None, Query()] = None,
+    candidate_email: Annotated[
+        Email | None, Query(description="Your address, so you are not taken for a contact.")
+    ] = None,
+) -> InterviewDetail:
+    """Create an interview from the calendar invitation you received (Google Calendar,
+    Outlook, Greenhouse, Lever…): its time and time zone, location, the organizer and the other
+    attendees as contacts, and its follow-ups. Sending an updated invitation (same UID) again
+    updates that interview and answers 200."""
+    choices = {
+        "company": company,
+        "role": role,
+        "format": format,
+        "process": process,
+        "decision_date": decision_date,
+        "candidate_email": candidate_email,
+    }
+    view, created = usecases.import_interview(db, account, candidate_id, body, choices, now)
+    response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
+    if not created:
+        response.status_code = status.HTTP_200_OK
     return InterviewDetail.of_view(view, now)
 
 

@@ -11,6 +11,8 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "Missing, unknown or revoked API key.",
         404: "No such resource in this account.",
         409: "The request conflicts with the stored state.",
+        413: "The request body is over its size limit.",
+        415: "The request body is not of a type this route takes.",
         422: "The request is not valid; `detail` says why.",
         503: "The database is unavailable; retry after `Retry-After` seconds.",
     }

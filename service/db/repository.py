@@ -438,13 +438,32 @@ def _fill_interview(row: InterviewRow, interview: Interview) -> None:
 
 
 def add_interview(
-    session: Session, account_id: int, interview: Interview, now: datetime
+    session: Session,
+    account_id: int,
+    interview: Interview,
+    now: datetime,
+    invitation_uid: str | None = None,
 ) -> Interview:
-    row = InterviewRow(account_id=account_id, created_at=now, updated_at=now)
+    row = InterviewRow(
+        account_id=account_id, created_at=now, updated_at=now, invitation_uid=invitation_uid
+    )
     _fill_interview(row, interview)
     session.add(row)
     session.flush()
     return _interview(row)
+
+
+def interview_id_by_invitation(
+    session: Session, account_id: int, candidate_id: int, invitation_uid: str
+) -> int | None:
+    """The candidate's interview imported from the invitation with this UID, if any."""
+    return session.scalar(
+        select(InterviewRow.id).where(
+            InterviewRow.candidate_id == candidate_id,
+            InterviewRow.invitation_uid == invitation_uid,
+            InterviewRow.account_id == account_id,
+        )
+    )
 
 
 def _interview_row(
