@@ -32,7 +32,7 @@ def _examples() -> list[str]:
 
 
 @pytest.fixture
-def server(databases: EmptyDatabases, tmp_path: Path) -> Iterator[tuple[str, int]]:
+def server(databases: EmptyDatabases, tmp_path: Path) -> Iterator[tuple[str, int, Path]]:
     """`make run` on a free port and a fresh database; stopped with SIGTERM afterwards."""
     url, port = databases.new(), _free_port()
     env = {**os.environ, "DATABASE_URL": url, "PORT": str(port)}
@@ -57,16 +57,16 @@ def server(databases: EmptyDatabases, tmp_path: Path) -> Iterator[tuple[str, int
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"make run did not come up:\n{log.read_text()}")
             time.sleep(0.2)
-        yield url, port
+        yield url, port, log
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
 
 
 def test_the_readme_curl_flow_works_as_written(
-    server: tuple[str, int], tmp_path_factory: pytest.TempPathFactory
+    server: tuple[str, int, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    url, port = server
+    url, port, log = server
     tmp_path = tmp_path_factory.mktemp("readme")
     examples = _examples()
     assert len(examples) >= 9
@@ -100,11 +100,33 @@ def test_the_readme_curl_flow_works_as_written(
     assert "2027-04-19T10:00:00+02:00  Follow-up email #1 to Marie Curie — Globex, Analyst" in out
     assert "2027-05-18T10:00:00+02:00  Follow-up email #5" in out  # Whit Monday is a holiday
 
+    # The feed: named, done and cancelled steps marked, a 304 when unchanged, and a revoked
+    # interview feed gone.
+    assert "X-WR-CALNAME:Interview follow-ups — Ada Lovelace" in out
+    assert "SUMMARY:Done: Thank-you email to Jane Doe" in out
+    assert "SUMMARY:Cancelled: Thank-you email to Raj Patel" in out
+    assert "\n304\n" in out
+    assert "revoked feed: 404" in out
+    # The invitation: its zone, the meeting link, and its people without the candidate.
+    assert '"starts_at": "2027-03-09T15:00:00Z"' in out
+    assert '"timezone": "Europe/London"' in out
+    assert '"format": "video"' in out
+    assert '"Samir Nagheenanajar (hr)"' in out
+    assert '"Joanna Ortiz (interviewer)"' in out
+    assert "Ada Lovelace (" not in out
+
+    # The access log names the route, never the secret in the path.
+    token = candidate["feed"]["https"].rsplit("/", 1)[1].removesuffix(".ics")
+    server_log = log.read_text()
+    assert "GET /feeds/{token}.ics 200" in server_log
+    assert "GET /feeds/{token}.ics 304" in server_log
+    assert token not in server_log
+
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            assert connection.execute(text("SELECT count(*) FROM interviews")).scalar_one() == 1
-            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar_one() == 3
+            assert connection.execute(text("SELECT count(*) FROM interviews")).scalar_one() == 2
+            assert connection.execute(text("SELECT count(*) FROM contacts")).scalar_one() == 5
     finally:
         engine.dispose()
 
