@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from service import usecases
-from service.config import get_settings
+from service.config import Settings, get_settings
 from service.db import migrate
 from service.db.session import Database
 
@@ -24,7 +24,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
-    migrate.upgrade(settings.database_url)
+    _migrate(settings)
     # uvicorn's access log prints raw paths, feed tokens included; the app logs its own lines.
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     log_config["loggers"]["service"] = {
@@ -46,8 +46,18 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migrate(settings: Settings) -> None:
+    """Bring the schema up to date, then render any calendar events older rows lack."""
+    migrate.upgrade(settings.database_url)
+    db = Database(settings)
+    try:
+        usecases.render_missing_events(db, _now())
+    finally:
+        db.dispose()
+
+
 def migrate_schema(_args: argparse.Namespace) -> int:
-    migrate.upgrade(get_settings().database_url)
+    _migrate(get_settings())
     print("database schema is up to date")
     return 0
 

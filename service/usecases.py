@@ -171,6 +171,20 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
         now=now,
         holidays=_holidays(candidate.country, interview),
     )
+    _store(session, account_id, interview, candidate, result, now)
+    return result
+
+
+def _store(
+    session: Session,
+    account_id: int,
+    interview: Interview,
+    candidate: Candidate,
+    plan: Plan,
+    now: datetime,
+) -> None:
+    """Save a plan with the calendar events of its steps and of the interview itself."""
+    assert interview.id is not None
 
     def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
         return events.followup_event(
@@ -180,9 +194,25 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
     def render_interview(sequence: int, at: datetime, created: datetime) -> str:
         return events.interview_event(interview, Stamp(sequence, at, created))
 
-    repository.save_plan(session, account_id, interview, result, now, render_step)
+    repository.save_plan(session, account_id, interview, plan, now, render_step)
     repository.save_interview_event(session, interview.id, render_interview, now)
-    return result
+
+
+def render_missing_events(db: Database, now: datetime) -> int:
+    """Render the calendar events of interviews stored before events were kept with their
+    rows; the plans themselves are not touched. Returns how many interviews were rendered."""
+    with db.writing() as session:
+        missing = repository.interviews_without_events(session)
+        for account_id, interview_id in missing:
+            interview = repository.interview(session, account_id, interview_id, lock=True)
+            assert interview is not None
+            candidate = repository.candidate(session, account_id, interview.candidate_id)
+            assert candidate is not None
+            steps = repository.plan_of(session, interview_id)
+            state, note = repository.cadence_of(session, interview_id)
+            stored = Plan(tuple(steps.values()), cadence.SeriesState(state), note)
+            _store(session, account_id, interview, candidate, stored, now)
+    return len(missing)
 
 
 @dataclass(frozen=True)

@@ -673,6 +673,17 @@ def save_interview_event(
     row.ics = render(row.ics_sequence, now, row.created_at)
 
 
+def interviews_without_events(session: Session) -> list[tuple[int, int]]:
+    """(account id, interview id) of every interview whose own or steps' events are missing."""
+    steps_missing = select(FollowUpRow.interview_id).where(FollowUpRow.ics.is_(None))
+    rows = session.execute(
+        select(InterviewRow.account_id, InterviewRow.id)
+        .where(or_(InterviewRow.ics.is_(None), InterviewRow.id.in_(steps_missing)))
+        .order_by(InterviewRow.id)
+    )
+    return [(account_id, interview_id) for account_id, interview_id in rows]
+
+
 def cadence_of(session: Session, interview_id: int) -> tuple[str, str]:
     row = session.execute(
         select(InterviewRow.cadence_state, InterviewRow.cadence_note).where(

@@ -363,3 +363,18 @@ def test_odd_time_zones_get_their_definitions(client: TestClient, auth: Headers,
     zones = {str(tz["TZID"]) for tz in parse(body).walk("VTIMEZONE")}
     used = {str(e["DTSTART"].params.get("TZID", "")) for e in parse(body).walk("VEVENT")}
     assert used - {""} <= zones
+
+
+def test_deleting_takes_events_and_feeds_away(
+    client: TestClient, auth: Headers, candidate: dict[str, Any], interview: dict[str, Any]
+) -> None:
+    scoped = client.post(
+        f"/v1/candidates/{candidate['id']}/feeds",
+        json={"interview_id": interview["id"]},
+        headers=auth,
+    ).json()
+    assert client.delete(f"/v1/interviews/{interview['id']}", headers=auth).status_code == 204
+    assert client.get(feed_path({"feed": scoped})).status_code == 404
+    assert events(client.get(feed_path(candidate)).content) == {}
+    assert client.delete(f"/v1/candidates/{candidate['id']}", headers=auth).status_code == 204
+    assert client.get(feed_path(candidate)).status_code == 404
