@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
     retry_after_seconds: int = Field(default=5, ge=1)
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1_000, description="Larger request bodies are refused with 413."
+    )
 
     @property
     def base_url(self) -> str:

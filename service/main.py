@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from service import __doc__ as summary
 from service.api import candidates, feeds, followups, health, interviews, problems
 from service.api.access_log import AccessLog
+from service.api.hardening import BodyLimit, SecurityHeaders
 from service.config import Settings, get_settings
 from service.db.session import Database
 from service.ical.feeds import FeedCache
@@ -46,5 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews.router)
     app.include_router(followups.router)
     app.include_router(feeds.router)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)
     return app
