@@ -363,19 +363,21 @@ def delete_interview(db: Database, account_id: int, interview_id: int) -> None:
 # Importing a calendar invitation
 
 
-def _keep_contact_ids(
+def _merge_contacts(
     imported: tuple[Contact, ...], current: tuple[Contact, ...]
 ) -> tuple[Contact, ...]:
-    """Imported contacts matched to stored ones by email (else name), so their steps stay."""
-    by_identity = {(c.email or c.name).casefold(): c for c in current}
-    kept = []
+    """Imported contacts matched to stored ones by email (else name), so their ids and steps
+    stay; people added since the first import are kept too."""
+
+    def identity(contact: Contact) -> str:
+        return (contact.email or contact.name).casefold()
+
+    stored = {identity(c): c for c in current}
+    merged = []
     for contact in imported:
-        stored = by_identity.get((contact.email or contact.name).casefold())
-        if stored is None:
-            kept.append(contact)
-        else:
-            kept.append(replace(stored, name=contact.name, email=contact.email or stored.email))
-    return tuple(kept)
+        match = stored.pop(identity(contact), None)
+        merged.append(contact if match is None else replace(match, name=contact.name))
+    return (*merged, *stored.values())
 
 
 def import_interview(
@@ -431,7 +433,7 @@ def import_interview(
             return _view(session, account_id, created, now), True
 
         def edit(current: Interview) -> Mapping[str, Any]:
-            return {**fields, "contacts": _keep_contact_ids(fields["contacts"], current.contacts)}
+            return {**fields, "contacts": _merge_contacts(fields["contacts"], current.contacts)}
 
         return _change_interview(session, account_id, known, edit, now), False
 

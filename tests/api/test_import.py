@@ -166,6 +166,12 @@ def test_a_resent_invitation_updates_its_interview_and_keeps_the_steps(
     client: TestClient, auth: Headers, candidate: dict[str, Any], count_rows: Callable[[str], int]
 ) -> None:
     first = import_(client, auth, candidate["id"], invitation("google.ics")).json()
+    added = client.post(
+        f"/v1/interviews/{first['id']}/contacts",
+        json={"name": "Sam Lee", "role": "receptionist"},
+        headers=auth,
+    )
+    assert added.status_code == 201, added.text
     moved = (
         invitation("google.ics")
         .replace(b"20261201T140000", b"20261202T110000")
@@ -177,8 +183,10 @@ def test_a_resent_invitation_updates_its_interview_and_keeps_the_steps(
     again = response.json()
     assert again["id"] == first["id"]
     assert again["starts_at"] == "2026-12-02T11:00:00-05:00"
-    assert [c["id"] for c in again["contacts"]] == [c["id"] for c in first["contacts"]]
-    assert {s["key"] for s in again["followups"]} == {s["key"] for s in first["followups"]}
+    kept = [c["id"] for c in first["contacts"]] + [added.json()["id"]]
+    assert [c["id"] for c in again["contacts"]] == kept, "people added by hand stay"
+    assert {s["key"] for s in again["followups"]} >= {s["key"] for s in first["followups"]}
+    assert all(s["status"] == "pending" for s in again["followups"])
     assert count_rows("interviews") == 1
 
 
