@@ -727,12 +727,6 @@ def _feed_name(session: Session, scope: repository.FeedScope) -> tuple[str, str]
     )
 
 
-def _alarm(status: str | None) -> str | None:
-    if status is None:
-        return events.INTERVIEW_ALARM
-    return events.FOLLOWUP_ALARM if events.wants_alarm(status) else None
-
-
 def read_feed(
     db: Database,
     token: str,
@@ -764,7 +758,7 @@ def read_feed(
             name, description = _feed_name(session, scope)
             body = feeds.assemble(
                 feeds.header(name, description, scope.timezone),
-                (feeds.FeedEvent(e.text, e.starts_at, _alarm(e.status)) for e in stored),
+                (feeds.FeedEvent(e.text, e.starts_at, events.alarm_for(e.status)) for e in stored),
                 options.alarms,
             )
             cache.put(etag, body)

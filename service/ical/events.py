@@ -53,9 +53,9 @@ FOLLOWUP_ALARM = _alarm(timedelta(minutes=15), "Follow-up due")
 INTERVIEW_ALARM = _alarm(timedelta(hours=1), "Interview in one hour")
 
 
-def close(text: str, alarm: str | None) -> str:
-    """A stored event closed, with its alarm when one is wanted."""
-    return f"{text}{alarm or ''}{END}"
+def close(text: str, alarm: str) -> str:
+    """A stored event closed, with its alarm ("" for none)."""
+    return f"{text}{alarm}{END}"
 
 
 def followup_uid(interview_id: int, key: str) -> str:
@@ -172,9 +172,12 @@ def followup_event(step: FollowUp, interview: Interview, timezone: str, stamp: S
     return text_of(event).removesuffix(END)
 
 
-def wants_alarm(step_status: str) -> bool:
-    """Only steps still to do ring."""
-    return Status(step_status) in OPEN
+def alarm_for(step_status: str | None) -> str:
+    """The alarm a stored event gets: an interview's (no status), or a step's while it is still
+    to do; none ("") for steps done, skipped or cancelled."""
+    if step_status is None:
+        return INTERVIEW_ALARM
+    return FOLLOWUP_ALARM if Status(step_status) in OPEN else ""
 
 
 _FORMAT_WORD = {Format.IN_PERSON: "Interview", Format.PHONE: "Phone interview"}

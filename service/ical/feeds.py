@@ -27,7 +27,7 @@ class FeedEvent:
 
     text: str
     starts_at: datetime
-    alarm: str | None
+    alarm: str
 
 
 @lru_cache(maxsize=256)
@@ -59,7 +59,7 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
 
 
 def _within(events: list[FeedEvent], alarms: bool, fixed: int, limit: int) -> list[str]:
-    texts = [close(e.text, e.alarm if alarms else None) for e in events]
+    texts = [close(e.text, e.alarm if alarms else "") for e in events]
     total = fixed + sum(len(t.encode()) for t in texts)
     first = 0
     while total > limit and first < len(texts):
