@@ -41,3 +41,8 @@ def interview_body(candidate_id: int, **overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def feed_path(created: dict[str, Any]) -> str:
+    """The path of the feed in a created candidate (or feed) answer, for the test client."""
+    return "/" + str(created["feed"]["https"]).split("/", 3)[3]

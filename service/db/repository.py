@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.db.tables import (
@@ -261,29 +261,29 @@ def feed_scope(session: Session, token_hash: str) -> FeedScope | None:
     return FeedScope(*row) if row else None
 
 
-def _in_scope(scope: FeedScope) -> tuple[Any, ...]:
+def _in_scope(scope: FeedScope) -> ColumnElement[bool]:
     if scope.interview_id is not None:
-        return (FollowUpRow.interview_id == scope.interview_id,)
-    return (FollowUpRow.candidate_id == scope.candidate_id,)
+        return FollowUpRow.interview_id == scope.interview_id
+    return FollowUpRow.candidate_id == scope.candidate_id
 
 
-def _interviews_in_scope(scope: FeedScope) -> tuple[Any, ...]:
+def _interviews_in_scope(scope: FeedScope) -> ColumnElement[bool]:
     if scope.interview_id is not None:
-        return (InterviewRow.id == scope.interview_id,)
-    return (InterviewRow.candidate_id == scope.candidate_id,)
+        return InterviewRow.id == scope.interview_id
+    return InterviewRow.candidate_id == scope.candidate_id
 
 
 def feed_version(session: Session, scope: FeedScope) -> tuple[Any, ...]:
     """What changes whenever anything in the feed changes: counts, latest changes and sequences
-    of its steps and interviews. Read from the rows' index entries, not their texts."""
+    of its steps and interviews. Aggregates only: no event text is sent back."""
     steps = select(
         func.count(FollowUpRow.id), func.max(FollowUpRow.updated_at), func.sum(FollowUpRow.sequence)
-    ).where(*_in_scope(scope))
+    ).where(_in_scope(scope))
     interviews = select(
         func.count(InterviewRow.id),
         func.max(InterviewRow.ics_changed_at),
         func.sum(InterviewRow.ics_sequence),
-    ).where(*_interviews_in_scope(scope))
+    ).where(_interviews_in_scope(scope))
     return (*session.execute(steps).one(), *session.execute(interviews).one())
 
 
@@ -312,7 +312,7 @@ def feed_events(
     closed = [Status.CANCELLED.value, Status.SKIPPED.value]
     steps = session.execute(
         select(FollowUpRow.ics, FollowUpRow.due_at, FollowUpRow.status).where(
-            *_in_scope(scope),
+            _in_scope(scope),
             FollowUpRow.ics.is_not(None),
             or_(
                 and_(FollowUpRow.status.in_(open_), FollowUpRow.deadline_at >= window.open_since),
@@ -331,7 +331,7 @@ def feed_events(
     if with_interviews:
         interviews = session.execute(
             select(InterviewRow.ics, InterviewRow.starts_at).where(
-                *_interviews_in_scope(scope),
+                _interviews_in_scope(scope),
                 InterviewRow.ics.is_not(None),
                 InterviewRow.starts_at >= window.interviews_since,
             )

@@ -60,10 +60,11 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
 
 def _within(events: list[FeedEvent], alarms: bool, fixed: int, limit: int) -> list[str]:
     texts = [close(e.text, e.alarm if alarms else "") for e in events]
-    total = fixed + sum(len(t.encode()) for t in texts)
+    sizes = [len(text.encode()) for text in texts]
+    total = fixed + sum(sizes)
     first = 0
     while total > limit and first < len(texts):
-        total -= len(texts[first].encode())
+        total -= sizes[first]
         first += 1
     return texts[first:]
 

@@ -12,15 +12,11 @@ from sqlalchemy import text
 
 from service.db.base import Base
 from service.db.session import Database
-from tests.builders import candidate_body, interview_body
+from tests.builders import candidate_body, feed_path, interview_body
 from tests.conformance import assert_conformant
 from tests.conftest import Clock
 
 Headers = dict[str, str]
-
-
-def feed_path(created: dict[str, Any]) -> str:
-    return "/" + str(created["feed"]["https"]).split("/", 3)[3]
 
 
 @pytest.fixture

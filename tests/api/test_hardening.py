@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.builders import candidate_body
+from tests.builders import candidate_body, feed_path
 
 Headers = dict[str, str]
 JSON = {"Content-Type": "application/json"}
@@ -50,7 +50,7 @@ def test_every_response_carries_the_security_headers(client: TestClient, auth: H
     created: dict[str, Any] = client.post(
         "/v1/candidates", json=candidate_body(), headers=auth
     ).json()
-    feed = "/" + str(created["feed"]["https"]).split("/", 3)[3]
+    feed = feed_path(created)
     answers = {
         "health": client.get("/healthz"),
         "created": client.post("/v1/candidates", json=candidate_body(), headers=auth),

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from tests.builders import candidate_body
+from tests.builders import candidate_body, feed_path
 from tests.conformance import assert_conformant
 
 INVITATIONS = Path(__file__).resolve().parents[1] / "invitations"
@@ -120,8 +120,7 @@ def test_the_imported_interview_appears_in_the_feed_in_its_own_zone(
     client: TestClient, auth: Headers, candidate: dict[str, Any]
 ) -> None:
     made = import_(client, auth, candidate["id"], invitation("outlook.ics")).json()
-    feed = "/" + candidate["feed"]["https"].split("/", 3)[3]
-    body = client.get(feed).content
+    body = client.get(feed_path(candidate)).content
     assert_conformant(body, "imported-two-zones")
     calendar = Calendar.from_ical(body)
     assert {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")} == {
