@@ -3,7 +3,8 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +31,26 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1_000, description="Larger request bodies are refused with 413."
     )
+    api_rate_limit: str = Field(
+        default="1200/minute",
+        description="Requests per API key (e.g. 1200/minute, 50/second); empty for no limit.",
+    )
+    feed_rate_limit: str = Field(
+        default="120/minute",
+        description="Requests per feed URL; calendar apps poll hourly. Empty for no limit.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counters live: memory:// (this process) or a Redis URL "
+        "(redis://host:6379/0) shared by every replica.",
+    )
+
+    @field_validator("api_rate_limit", "feed_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if value:
+            parse(value)  # raises ValueError on anything but "N/period"
+        return value
 
     @property
     def base_url(self) -> str:

@@ -4,6 +4,7 @@ AppError                 500, never raised on purpose
 ├── NotFound             404  no such resource in the caller's account
 ├── Unauthorized         401  missing, unknown or revoked API key
 ├── Conflict             409  the request clashes with the stored state
+│   └── InProgress       409  a request with the same Idempotency-Key is still running
 ├── TooLarge             413  a request body over its limit
 ├── UnsupportedMedia     415  a body of a type the route does not take
 ├── InvalidInput         422  well-formed JSON that breaks a domain rule
@@ -35,6 +36,10 @@ class Unauthorized(AppError):
 class Conflict(AppError):
     status = 409
     title = "Conflict"
+
+
+class InProgress(Conflict):
+    pass
 
 
 class TooLarge(AppError):

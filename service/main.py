@@ -10,6 +10,8 @@ from service import __doc__ as summary
 from service.api import candidates, feeds, followups, health, interviews, problems
 from service.api.access_log import AccessLog
 from service.api.hardening import BodyLimit, SecurityHeaders
+from service.api.idempotency import Idempotency
+from service.api.rate_limits import Limits, RateLimit
 from service.config import Settings, get_settings
 from service.db.session import Database
 from service.ical.feeds import FeedCache
@@ -25,10 +27,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A ready application for these settings (the environment's by default)."""
     settings = settings or get_settings()
     db = Database(settings)
+    limits = Limits(settings.rate_limit_storage, settings.api_rate_limit, settings.feed_rate_limit)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await limits.close()
         db.dispose()
 
     app = FastAPI(
@@ -47,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews.router)
     app.include_router(followups.router)
     app.include_router(feeds.router)
+    app.add_middleware(Idempotency, db=db)
+    app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog)

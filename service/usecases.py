@@ -27,12 +27,41 @@ from service.domain.model import (
     Interview,
     InterviewFilter,
 )
-from service.errors import InvalidInput, NotFound, Unauthorized
+from service.errors import InProgress, InvalidInput, NotFound, Unauthorized
 from service.ical import events, feeds, invitations
 from service.ical.events import Stamp
+from service.idempotency import Claim
 from service.tokens import digest, issue_api_key, issue_feed_token, secret_matches, split_api_key
 
 T = TypeVar("T")
+
+# Requests made with an Idempotency-Key are remembered for a day.
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def _claim(session: Session, claim: Claim | None, now: datetime) -> None:
+    """Take the create's Idempotency-Key inside its transaction, or refuse a second taker."""
+    if claim is not None and not repository.claim_request(
+        session, claim, now, now - IDEMPOTENCY_WINDOW
+    ):
+        raise InProgress("a request with this Idempotency-Key is in progress; retry shortly")
+
+
+def idempotent_request(
+    db: Database, account_id: int, key_hash: str, now: datetime
+) -> repository.IdempotentRequest | None:
+    """The create made with this key within the last day, if any."""
+    with db.reading() as session:
+        return repository.idempotent_request(
+            session, account_id, key_hash, now - IDEMPOTENCY_WINDOW
+        )
+
+
+def remember_answer(db: Database, account_id: int, key_hash: str, sealed: bytes) -> bool:
+    """Keep a create's sealed answer for replay; False if the create took no claim."""
+    with db.writing() as session:
+        return repository.remember_answer(session, account_id, key_hash, sealed)
+
 
 # Accounts and API keys
 
@@ -83,12 +112,17 @@ def _build(factory: type[T], fields: Mapping[str, Any]) -> T:
 
 
 def create_candidate(
-    db: Database, account_id: int, fields: Mapping[str, Any], now: datetime
+    db: Database,
+    account_id: int,
+    fields: Mapping[str, Any],
+    now: datetime,
+    claim: Claim | None = None,
 ) -> tuple[Candidate, str]:
     """Store a new candidate; returns it with the secret token of its first calendar feed."""
     candidate = _build(Candidate, fields)
     token = issue_feed_token()
     with db.writing() as session:
+        _claim(session, claim, now)
         stored = repository.add_candidate(session, account_id, candidate, now)
         assert stored.id is not None
         repository.add_feed_token(session, stored.id, None, digest(token), now)
@@ -291,11 +325,16 @@ def _create_interview(
 
 
 def create_interview(
-    db: Database, account_id: int, fields: Mapping[str, Any], now: datetime
+    db: Database,
+    account_id: int,
+    fields: Mapping[str, Any],
+    now: datetime,
+    claim: Claim | None = None,
 ) -> InterviewView:
     """Store a new interview and plan its follow-ups. Its time zone defaults to the
     candidate's, its length to an hour."""
     with db.writing() as session:
+        _claim(session, claim, now)
         interview = _create_interview(session, account_id, fields, now)
         return _view(session, account_id, interview, now)
 
@@ -387,6 +426,7 @@ def import_interview(
     data: bytes,
     choices: Mapping[str, Any],
     now: datetime,
+    claim: Claim | None = None,
 ) -> tuple[InterviewView, bool]:
     """Create an interview from a calendar invitation (.ics): its time and zone, location,
     organizer and attendees. `choices` (company, role, format, process, decision_date,
@@ -397,6 +437,7 @@ def import_interview(
     except invitations.InvitationError as error:
         raise InvalidInput(str(error)) from error
     with db.writing() as session:
+        _claim(session, claim, now)
         candidate = _owned_candidate(session, account_id, candidate_id)
         company, role = invitations.company_and_role(invitation.summary, candidate.name)
         emails = [p.email for p in (invitation.organizer, *invitation.attendees) if p and p.email]
@@ -454,8 +495,10 @@ def _edit_contacts(
     interview_id: int,
     edit: Callable[[tuple[Contact, ...]], tuple[Contact, ...]],
     now: datetime,
+    claim: Claim | None = None,
 ) -> Interview:
     with db.writing() as session:
+        _claim(session, claim, now)
         view = _change_interview(
             session,
             account_id,
@@ -467,11 +510,16 @@ def _edit_contacts(
 
 
 def add_contact(
-    db: Database, account_id: int, interview_id: int, contact: Contact, now: datetime
+    db: Database,
+    account_id: int,
+    interview_id: int,
+    contact: Contact,
+    now: datetime,
+    claim: Claim | None = None,
 ) -> Contact:
     """Add someone met at the interview; their follow-ups are planned."""
     interview = _edit_contacts(
-        db, account_id, interview_id, lambda contacts: (*contacts, contact), now
+        db, account_id, interview_id, lambda contacts: (*contacts, contact), now, claim
     )
     return interview.contacts[-1]
 
@@ -618,7 +666,12 @@ def _next_round(
 
 
 def add_outcome(
-    db: Database, account_id: int, interview_id: int, fields: Mapping[str, Any], now: datetime
+    db: Database,
+    account_id: int,
+    interview_id: int,
+    fields: Mapping[str, Any],
+    now: datetime,
+    claim: Claim | None = None,
 ) -> OutcomeView:
     """Log what happened and re-plan: results of attempts, a decision date, a request for
     materials, a next round, or the end of the process."""
@@ -633,6 +686,7 @@ def add_outcome(
     if (wanted is None) == (kind is OutcomeType.NEXT_ROUND):
         raise InvalidInput("next_interview goes with next_round, and only with it")
     with db.writing() as session:
+        _claim(session, claim, now)
         interview = repository.interview(session, account_id, interview_id, lock=True)
         if interview is None:
             raise NotFound(f"interview {interview_id} not found")
@@ -777,11 +831,17 @@ def _feed_owner(session: Session, account_id: int, candidate_id: int) -> None:
 
 
 def create_feed(
-    db: Database, account_id: int, candidate_id: int, interview_id: int | None, now: datetime
+    db: Database,
+    account_id: int,
+    candidate_id: int,
+    interview_id: int | None,
+    now: datetime,
+    claim: Claim | None = None,
 ) -> IssuedFeed:
     """A new secret feed URL for a candidate's calendar, or for one of their interviews."""
     token = issue_feed_token()
     with db.writing() as session:
+        _claim(session, claim, now)
         _feed_owner(session, account_id, candidate_id)
         if interview_id is not None:
             found = repository.interview(session, account_id, interview_id)

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
-from service.api.deps import AccountDep, DbDep, NowDep, SettingsDep
-from service.api.responses import problems
+from service.api.deps import AccountDep, ClaimDep, DbDep, NowDep, SettingsDep
+from service.api.responses import creates, problems
 from service.api.schemas import (
     CandidateCreate,
     CandidateCreated,
@@ -37,7 +37,7 @@ def feed_urls(settings: Settings, token: str) -> Feed:
     "",
     name="create_candidate",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(),
+    responses=creates(),
 )
 def create_candidate(
     body: CandidateCreate,
@@ -46,9 +46,10 @@ def create_candidate(
     now: NowDep,
     settings: SettingsDep,
     response: Response,
+    claim: ClaimDep,
 ) -> CandidateCreated:
     """Create a candidate. The answer holds their secret feed URL; it is shown only here."""
-    candidate, token = usecases.create_candidate(db, account, body.to_fields(), now)
+    candidate, token = usecases.create_candidate(db, account, body.to_fields(), now, claim)
     out = CandidateOut.of(candidate)
     response.headers["Location"] = f"/v1/candidates/{out.id}"
     return CandidateCreated(**out.model_dump(), feed=feed_urls(settings, token))
@@ -105,7 +106,7 @@ def delete_candidate(candidate_id: CandidateId, db: DbDep, account: AccountDep) 
     "/{candidate_id}/feeds",
     name="create_feed",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404),
+    responses=creates(404),
 )
 def create_feed(
     candidate_id: CandidateId,
@@ -113,12 +114,13 @@ def create_feed(
     account: AccountDep,
     now: NowDep,
     settings: SettingsDep,
+    claim: ClaimDep,
     body: FeedCreate | None = None,
 ) -> FeedCreated:
     """A new secret feed URL for the candidate's calendar, or for one interview with
     `interview_id`. The URL is shown only here; list and revoke feeds by id."""
     interview_id = body.interview_id if body else None
-    issued = usecases.create_feed(db, account, candidate_id, interview_id, now)
+    issued = usecases.create_feed(db, account, candidate_id, interview_id, now, claim)
     out = FeedOut.of(issued.record)
     return FeedCreated(**out.model_dump(), **feed_urls(settings, issued.token).model_dump())
 

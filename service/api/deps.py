@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service import usecases
@@ -12,6 +12,7 @@ from service.db.session import Database
 from service.errors import TooLarge, Unauthorized, UnsupportedMedia
 from service.ical import invitations
 from service.ical.feeds import FeedCache
+from service.idempotency import MAX_KEY_LENGTH, Claim
 
 
 def get_db(request: Request) -> Database:
@@ -77,3 +78,30 @@ async def calendar_body(request: Request) -> bytes:
 
 
 CalendarBody = Annotated[bytes, Depends(calendar_body)]
+
+
+# Where the Idempotency middleware leaves a create's claim on its key (service.api.idempotency).
+CLAIM_STATE = "idempotency_claim"
+
+
+def get_claim(
+    request: Request,
+    _key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=r'^"?[ -~]+"?$',
+            max_length=MAX_KEY_LENGTH + 2,
+            description="Any unique string (a UUID is ideal). A retry with the same key and "
+            "body gets the first answer again (with `Idempotent-Replayed: true`) instead of a "
+            "second resource; the same key with another body is refused (422); a retry while "
+            "the first is still running gets 409. Keys are remembered for 24 hours.",
+        ),
+    ] = None,
+) -> Claim | None:
+    """The claim on its Idempotency-Key that a create takes in its own transaction."""
+    claim: Claim | None = getattr(request.state, CLAIM_STATE, None)
+    return claim
+
+
+ClaimDep = Annotated[Claim | None, Depends(get_claim)]

@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
-from service.api.deps import AccountDep, CalendarBody, DbDep, NowDep
-from service.api.responses import problems
+from service.api.deps import AccountDep, CalendarBody, ClaimDep, DbDep, NowDep
+from service.api.responses import creates, problems
 from service.api.schemas import (
     ContactBody,
     ContactOut,
@@ -41,14 +41,19 @@ ContactId = Annotated[int, Path(ge=1, le=2**63 - 1)]
     "",
     name="create_interview",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(),
+    responses=creates(),
 )
 def create_interview(
-    body: InterviewCreate, db: DbDep, account: AccountDep, now: NowDep, response: Response
+    body: InterviewCreate,
+    db: DbDep,
+    account: AccountDep,
+    now: NowDep,
+    response: Response,
+    claim: ClaimDep,
 ) -> InterviewDetail:
     """Record an interview with the people met and the references given. The answer holds
     the planned follow-ups."""
-    view = usecases.create_interview(db, account, body.to_fields(), now)
+    view = usecases.create_interview(db, account, body.to_fields(), now, claim)
     response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
     return InterviewDetail.of_view(view, now)
 
@@ -58,7 +63,7 @@ def create_interview(
     name="import_interview",
     status_code=status.HTTP_201_CREATED,
     responses={
-        **problems(413, 415),
+        **creates(413, 415),
         200: {"description": "The invitation was imported before; its interview is updated."},
     },
     openapi_extra={
@@ -76,6 +81,7 @@ def import_interview(
     account: AccountDep,
     now: NowDep,
     response: Response,
+    claim: ClaimDep,
     candidate_id: Annotated[int, Query(ge=1, le=2**63 - 1)],
     company: Annotated[
         Label | None, Query(description="The employer, if the invitation's title does not say.")
@@ -108,7 +114,7 @@ def import_interview(
         "decision_date": decision_date,
         "candidate_email": candidate_email,
     }
-    view, created = usecases.import_interview(db, account, candidate_id, body, choices, now)
+    view, created = usecases.import_interview(db, account, candidate_id, body, choices, now, claim)
     response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -184,7 +190,7 @@ def list_contacts(
     "/{interview_id}/contacts",
     name="add_contact",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404),
+    responses=creates(404),
 )
 def add_contact(
     interview_id: InterviewId,
@@ -193,9 +199,10 @@ def add_contact(
     account: AccountDep,
     now: NowDep,
     response: Response,
+    claim: ClaimDep,
 ) -> ContactOut:
     """Add someone met at the interview; their follow-ups are planned."""
-    contact = usecases.add_contact(db, account, interview_id, body.to_domain(), now)
+    contact = usecases.add_contact(db, account, interview_id, body.to_domain(), now, claim)
     response.headers["Location"] = f"/v1/interviews/{interview_id}/contacts/{contact.id}"
     return ContactOut.of(contact)
 
@@ -258,7 +265,7 @@ def _outcome(view: OutcomeView) -> OutcomeOut:
     "/{interview_id}/outcomes",
     name="log_outcome",
     status_code=status.HTTP_201_CREATED,
-    responses=problems(404),
+    responses=creates(404),
 )
 def log_outcome(
     interview_id: InterviewId,
@@ -267,11 +274,12 @@ def log_outcome(
     account: AccountDep,
     now: NowDep,
     response: Response,
+    claim: ClaimDep,
 ) -> OutcomeLogged:
     """Log what happened — an attempt's result (`spoke`, `no_answer`, `voicemail`, `replied`),
     `timeline_given`, `materials_requested`, `next_round`, `offer`, `rejected`,
     `position_filled` or `withdrawn` — and get the re-planned follow-ups."""
-    view = usecases.add_outcome(db, account, interview_id, body.to_fields(), now)
+    view = usecases.add_outcome(db, account, interview_id, body.to_fields(), now, claim)
     assert view.interview is not None
     response.headers["Location"] = f"/v1/interviews/{interview_id}/outcomes"
     return OutcomeLogged(

@@ -6,17 +6,19 @@ from service.api.schemas import Problem
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries for these problem statuses (401, 422 and 503 always)."""
+    """OpenAPI `responses=` entries for these problem statuses (401, 422, 429 and 503 always)."""
     described = {
+        400: "A malformed header: Idempotency-Key or Content-Length.",
         401: "Missing, unknown or revoked API key.",
         404: "No such resource in this account.",
         409: "The request conflicts with the stored state.",
         413: "The request body is over its size limit.",
         415: "The request body is not of a type this route takes.",
         422: "The request is not valid; `detail` says why.",
+        429: "Too many requests for this API key or feed; retry after `Retry-After` seconds.",
         503: "The database is unavailable; retry after `Retry-After` seconds.",
     }
-    wanted = sorted({401, 422, 503, *statuses})
+    wanted = sorted({401, 422, 429, 503, *statuses})
     return {
         status: {
             "model": Problem,
@@ -25,3 +27,9 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in wanted
     }
+
+
+def creates(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The problem answers of a route that takes an Idempotency-Key: a malformed key (400), a
+    retry while the first request runs (409), and a reused key (422), besides `statuses`."""
+    return problems(400, 409, *statuses)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     Time,
@@ -214,4 +215,19 @@ class OutcomeRow(Base):
         ForeignKey("interviews.id", ondelete="SET NULL")
     )
     note: Mapped[str | None] = mapped_column(Text())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class IdempotentRequestRow(Base):
+    """A create made with an Idempotency-Key: found by the key's hash, its answer sealed under
+    the key (see service.idempotency). `answer` is empty until the response has been sent."""
+
+    __tablename__ = "idempotent_requests"
+    __table_args__ = (UniqueConstraint("account_id", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[bytes | None] = mapped_column(LargeBinary())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())

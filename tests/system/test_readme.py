@@ -114,6 +114,10 @@ def test_the_readme_curl_flow_works_as_written(
     assert '"Samir Nagheenanajar (hr)"' in out
     assert '"Joanna Ortiz (interviewer)"' in out
     assert "Ada Lovelace (" not in out
+    # A retried create: the same answer twice, the second marked as a replay.
+    first, second = re.findall(r"HTTP/1.1 201 Created\nlocation: (\S+)\n", out)
+    assert first == second
+    assert out.count("idempotent-replayed: true") == 1
 
     # The access log names the route, never the secret in the path.
     token = candidate["feed"]["https"].rsplit("/", 1)[1].removesuffix(".ics")

@@ -1,0 +1,185 @@
+"""Idempotency-Key on POST (IETF httpapi draft): a retry gets the first answer again, a reuse with
+another request gets 422, and a duplicate sent while the first still runs gets 409 (or the
+replay, once the first has answered).
+
+The middleware finds earlier requests and stores answers; the create's own transaction takes
+the claim (`service.usecases._claim`), so a create and its claim land together or not at all.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service import idempotency, usecases
+from service.api.deps import CLAIM_STATE, get_now
+from service.api.problems import problem
+from service.db.session import Database
+from service.errors import Unauthorized
+from service.idempotency import Answer, Claim
+
+REPLAYED = "Idempotent-Replayed"
+# Headers of an answer that are part of it; the rest (date, security headers) are the replay's.
+_KEPT = ("content-type", "location")
+
+
+def _now(scope: Scope) -> datetime:
+    """The clock the routes use (tests set it through the app's dependency overrides)."""
+    clock = scope["app"].dependency_overrides.get(get_now, get_now)
+    now: datetime = clock()
+    return now
+
+
+class Idempotency:
+    def __init__(self, app: ASGIApp, db: Database) -> None:
+        self.app = app
+        self.db = db
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        raw_key = headers.get("idempotency-key")
+        if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            key = idempotency.parse_key(raw_key)
+        except idempotency.InvalidKey as error:
+            await problem(400, "Bad request", str(error))(scope, receive, send)
+            return
+        account_id = await self._account(headers)
+        if account_id is None:  # the route answers 401
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive)
+        except HTTPException as error:  # over the body limit
+            await problem(error.status_code, "Content too large", error.detail)(
+                scope, receive, send
+            )
+            return
+        key_hash = idempotency.lookup_hash(key)
+        fingerprint = idempotency.fingerprint(
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b"").decode("latin-1"),
+            headers.get("content-type", ""),
+            body,
+        )
+        earlier = await self._earlier(scope, account_id, key, key_hash, fingerprint)
+        if earlier is not None:
+            await earlier(scope, receive, send)
+            return
+
+        scope.setdefault("state", {})[CLAIM_STATE] = Claim(account_id, key_hash, fingerprint)
+        result = await _run(self.app, scope, body, receive)
+        if result.status == 409:
+            # Another request with this key took the claim first: replay its answer if ready.
+            earlier = await self._earlier(scope, account_id, key, key_hash, fingerprint)
+            if earlier is not None:
+                await earlier(scope, receive, send)
+                return
+        elif 200 <= result.status < 300:
+            await run_in_threadpool(
+                usecases.remember_answer,
+                self.db,
+                account_id,
+                key_hash,
+                idempotency.seal(key, result.answer()),
+            )
+        await send(
+            {"type": "http.response.start", "status": result.status, "headers": result.headers}
+        )
+        await send({"type": "http.response.body", "body": result.body})
+
+    async def _account(self, headers: Headers) -> int | None:
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not credentials:
+            return None
+        try:
+            return await run_in_threadpool(usecases.authenticate, self.db, credentials.strip())
+        except Unauthorized:
+            return None
+
+    async def _earlier(
+        self, scope: Scope, account_id: int, key: str, key_hash: str, fingerprint: str
+    ) -> Response | None:
+        """The answer to give for an earlier request with this key, or None if there is none."""
+        found = await run_in_threadpool(
+            usecases.idempotent_request, self.db, account_id, key_hash, _now(scope)
+        )
+        if found is None:
+            return None
+        if found.fingerprint != fingerprint:
+            return problem(
+                422,
+                "Idempotency-Key reused",
+                "this Idempotency-Key was used for a different request; use a new key for a "
+                "new request",
+            )
+        if found.answer is None:
+            return problem(
+                409,
+                "Conflict",
+                "a request with this Idempotency-Key is in progress; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        answer = idempotency.unseal(key, found.answer)
+        return Response(
+            answer.body,
+            status_code=answer.status,
+            headers={**answer.headers, REPLAYED: "true"},
+        )
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+@dataclass
+class _Result:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+    def answer(self) -> Answer:
+        """What is remembered of it: the status, the body and the headers that describe them."""
+        kept = {name: value for name, value in Headers(raw=self.headers).items() if name in _KEPT}
+        return Answer(self.status, kept, self.body)
+
+
+async def _run(app: ASGIApp, scope: Scope, body: bytes, receive: Receive) -> _Result:
+    """Run the app on the buffered request and collect its whole answer."""
+    given = False
+    result = _Result(500, [], b"")
+
+    async def receiving() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def collect(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            result.status = message["status"]
+            result.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            result.body += message.get("body", b"")
+
+    await app(scope, receiving, collect)
+    return result
