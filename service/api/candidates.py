@@ -8,6 +8,7 @@ from service import usecases
 from service.api.deps import AccountDep, ClaimDep, DbDep, NowDep, SettingsDep
 from service.api.responses import creates, problems
 from service.api.schemas import (
+    MAX_ID,
     CandidateCreate,
     CandidateCreated,
     CandidateOut,
@@ -24,7 +25,7 @@ from service.config import Settings
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 
-CandidateId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+CandidateId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def feed_urls(settings: Settings, token: str) -> Feed:
@@ -139,7 +140,7 @@ def list_feeds(candidate_id: CandidateId, db: DbDep, account: AccountDep) -> lis
 )
 def revoke_feed(
     candidate_id: CandidateId,
-    feed_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    feed_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     db: DbDep,
     account: AccountDep,
     now: NowDep,

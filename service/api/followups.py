@@ -10,6 +10,7 @@ from service import usecases
 from service.api.deps import AccountDep, DbDep, NowDep
 from service.api.responses import problems
 from service.api.schemas import (
+    MAX_ID,
     FollowUpOut,
     FollowUpUpdate,
     Instant,
@@ -24,7 +25,7 @@ from service.usecases import FollowUpFilter
 
 router = APIRouter(tags=["follow-ups"])
 
-FollowUpId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+FollowUpId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/v1/followups", name="list_followups", responses=problems())
@@ -32,8 +33,8 @@ def list_followups(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    candidate_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    interview_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    candidate_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    interview_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     status: Annotated[
         Status | None, Query(description="As of now: pending steps past their deadline are missed.")
     ] = None,

@@ -9,6 +9,7 @@ from service import usecases
 from service.api.deps import AccountDep, CalendarBody, ClaimDep, DbDep, NowDep
 from service.api.responses import creates, problems
 from service.api.schemas import (
+    MAX_ID,
     ContactBody,
     ContactOut,
     ContactUpdate,
@@ -33,8 +34,8 @@ from service.usecases import OutcomeView
 
 router = APIRouter(prefix="/v1/interviews", tags=["interviews"])
 
-InterviewId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-ContactId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+InterviewId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post(
@@ -82,7 +83,7 @@ def import_interview(
     now: NowDep,
     response: Response,
     claim: ClaimDep,
-    candidate_id: Annotated[int, Query(ge=1, le=2**63 - 1)],
+    candidate_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     company: Annotated[
         Label | None, Query(description="The employer, if the invitation's title does not say.")
     ] = None,
@@ -125,7 +126,7 @@ def import_interview(
 def list_interviews(
     db: DbDep,
     account: AccountDep,
-    candidate_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    candidate_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     company: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     starts_after: Annotated[
         Instant | None, Query(description="Only interviews starting at or after this instant.")

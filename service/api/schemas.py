@@ -77,7 +77,9 @@ ClockTime = Annotated[
     str,
     Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["10:00"]),
 ]
-Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# Ids are integer columns: 32 bits on PostgreSQL. A larger one names nothing, so it is refused.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _iana(name: str) -> str:
@@ -211,6 +213,8 @@ def decode_cursor(cursor: str, *types: type) -> tuple[Any, ...]:
                 if value.tzinfo is None:
                     raise ValueError
             elif not isinstance(value, kind) or isinstance(value, bool):
+                raise ValueError
+            if isinstance(value, int) and not 1 <= value <= MAX_ID:
                 raise ValueError
             decoded.append(value)
         return tuple(decoded)

@@ -243,3 +243,13 @@ def test_path_ids_out_of_range_are_refused_cleanly(
         response = client.get(path, headers=auth)
         assert response.status_code == 422, path
         assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_ids_beyond_the_id_columns_are_refused_not_a_server_error(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    # Ids are 32-bit columns on PostgreSQL; a larger one used to reach the query and fail there.
+    for path in ("/v1/interviews/3000000000", "/v1/followups?candidate_id=3000000000"):
+        response = client.get(path, headers=auth)
+        assert response.status_code == 422, response.text
+        assert "2147483647" in response.json()["detail"]
