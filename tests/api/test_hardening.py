@@ -70,3 +70,11 @@ def test_every_response_carries_the_security_headers(client: TestClient, auth: H
     docs = client.get("/docs")
     assert docs.status_code == 200
     assert "content-security-policy" not in docs.headers  # its scripts come from a CDN
+
+
+def test_pages_are_at_most_a_hundred_items(client: TestClient, auth: Headers) -> None:
+    for path in ("/v1/candidates", "/v1/interviews", "/v1/followups"):
+        assert client.get(path, params={"limit": 100}, headers=auth).status_code == 200
+        refused = client.get(path, params={"limit": 101}, headers=auth)
+        assert refused.status_code == 422, path
+        assert "limit" in refused.json()["detail"]
