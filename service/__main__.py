@@ -4,13 +4,12 @@ python -m service {serve,migrate,create-key,list-keys,revoke-key,openapi}
 """
 
 import argparse
-import copy
 import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from service import usecases
+from service import logs, usecases
 from service.config import Settings, get_settings
 from service.db import migrate
 from service.db.session import Database
@@ -26,19 +25,13 @@ def serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     _migrate(settings)
     # uvicorn's access log prints raw paths, feed tokens included; the app logs its own lines.
-    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    log_config["loggers"]["service"] = {
-        "handlers": ["default"],
-        "level": settings.log_level.upper(),
-        "propagate": False,
-    }
     uvicorn.run(
         "service.main:create_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level,
-        log_config=log_config,
+        log_config=logs.config(settings.log_level, settings.log_format),
         access_log=False,
         proxy_headers=True,
         server_header=False,

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         "defaults to http://HOST:PORT.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="json: one object per line, for log collectors; text: for people.",
+    )
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
     retry_after_seconds: int = Field(default=5, ge=1)

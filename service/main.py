@@ -8,9 +8,9 @@ from fastapi.routing import APIRoute
 
 from service import __doc__ as summary
 from service.api import candidates, feeds, followups, health, interviews, problems
-from service.api.access_log import AccessLog
 from service.api.hardening import BodyLimit, SecurityHeaders
 from service.api.idempotency import Idempotency
+from service.api.observability import Observability
 from service.api.rate_limits import Limits, RateLimit
 from service.config import Settings, get_settings
 from service.db.session import Database
@@ -55,5 +55,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(AccessLog)
+    app.add_middleware(Observability)
     return app

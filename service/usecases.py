@@ -820,6 +820,38 @@ def read_feed(
 
 
 @dataclass(frozen=True)
+class FeedSummary:
+    """What a feed holds, for its subscribe page."""
+
+    name: str
+    description: str
+    timezone: str
+    to_do: int
+    done: int
+    interviews: int
+
+
+def describe_feed(db: Database, token: str, now: datetime) -> FeedSummary | None:
+    """A feed's name and what it holds today, or None when the token is unknown or revoked."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    with db.reading() as session:
+        scope = repository.feed_scope(session, digest(token))
+        if scope is None:
+            return None
+        stored = repository.feed_events(session, scope, _feed_window(day), True)
+        name, description = _feed_name(session, scope)
+    statuses = [event.status for event in stored]
+    return FeedSummary(
+        name,
+        description,
+        scope.timezone,
+        to_do=sum(s in (Status.PENDING.value, Status.MISSED.value) for s in statuses),
+        done=statuses.count(Status.DONE.value),
+        interviews=statuses.count(None),
+    )
+
+
+@dataclass(frozen=True)
 class IssuedFeed:
     record: FeedTokenRecord
     token: str

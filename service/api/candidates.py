@@ -29,9 +29,10 @@ CandidateId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def feed_urls(settings: Settings, token: str) -> Feed:
-    """The https and webcal forms of a candidate's feed URL."""
-    https = f"{settings.base_url}/feeds/{token}.ics"
-    return Feed(https=https, webcal="webcal://" + https.split("://", 1)[1])
+    """The https and webcal forms of a candidate's feed URL, and its subscribe page."""
+    page = f"{settings.base_url}/feeds/{token}"
+    https = f"{page}.ics"
+    return Feed(https=https, webcal="webcal://" + https.split("://", 1)[1], page=page)
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""The calendar feeds subscribers poll: `/feeds/{token}.ics`, with HEAD, ETag and Last-Modified.
+"""The calendar feeds subscribers poll: `/feeds/{token}.ics`, with HEAD, ETag and Last-Modified;
+and at `/feeds/{token}` (or for a browser at the feed URL) the page to subscribe from.
 
 The token in the path is the only credential. An unknown or revoked token gets the same 404 as any
 other unknown path, and nothing here writes to the database."""
@@ -9,10 +10,15 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from starlette.exceptions import HTTPException
 
 from service import usecases
-from service.api.deps import DbDep, FeedCacheDep, NowDep
+from service.api import subscribe
+from service.api.candidates import feed_urls
+from service.api.deps import DbDep, FeedCacheDep, NowDep, SettingsDep
+from service.config import Settings
+from service.db.session import Database
 
 router = APIRouter(tags=["feeds"])
 
@@ -37,12 +43,42 @@ def _client_has(
     return False
 
 
+def _wants_page(accept: str) -> bool:
+    """True for a browser, which asks for HTML; calendar apps ask for calendars or anything."""
+    return "text/html" in accept and "text/calendar" not in accept
+
+
+def subscribe_page(token: str, db: DbDep, now: NowDep, settings: SettingsDep) -> HTMLResponse:
+    """The feed's subscribe page: what the calendar holds, and one-click links to add it to
+    Google Calendar, Outlook or Apple Calendar."""
+    if not _TOKEN.fullmatch(token):
+        raise HTTPException(404)
+    return _page(db, token, now, settings)
+
+
+def _page(db: Database, token: str, now: datetime, settings: Settings) -> HTMLResponse:
+    summary = usecases.describe_feed(db, token, now)
+    if summary is None:
+        raise HTTPException(404)
+    return HTMLResponse(
+        subscribe.page(summary, feed_urls(settings, token).https),
+        headers={
+            "Content-Security-Policy": subscribe.CSP,
+            "Referrer-Policy": "no-referrer",
+            "Cache-Control": "private, no-store",
+            "X-Robots-Tag": "noindex, nofollow",
+            "Vary": "Accept",
+        },
+    )
+
+
 def read_feed(
     token: str,
     request: Request,
     db: DbDep,
     now: NowDep,
     cache: FeedCacheDep,
+    settings: SettingsDep,
     alarms: Annotated[bool, Query(description="Include reminders (VALARM).")] = True,
     interviews: Annotated[bool, Query(description="Include the interviews themselves.")] = True,
     if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -53,6 +89,8 @@ def read_feed(
     if not _TOKEN.fullmatch(token):
         raise HTTPException(404)
     head = request.method == "HEAD"
+    if not head and _wants_page(request.headers.get("accept", "")):
+        return _page(db, token, now, settings)
 
     def wanted(etag: str, last_modified: datetime) -> bool:
         return not _client_has(etag, last_modified, if_none_match, if_modified_since)
@@ -66,6 +104,7 @@ def read_feed(
         "ETag": answer.etag,
         "Last-Modified": format_datetime(answer.last_modified.replace(microsecond=0), usegmt=True),
         "Cache-Control": "private, no-cache",
+        "Vary": "Accept",  # a browser asking for HTML gets the subscribe page instead
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
     }
@@ -98,4 +137,15 @@ router.add_api_route(
     name="head_feed",
     response_class=Response,
     responses=_FEED_RESPONSES,
+)
+router.add_api_route(
+    "/feeds/{token}",
+    subscribe_page,
+    methods=["GET"],
+    name="subscribe_page",
+    response_class=HTMLResponse,
+    responses={
+        200: {"content": {"text/html": {}}, "description": "The subscribe page."},
+        404: _FEED_RESPONSES[404],
+    },
 )

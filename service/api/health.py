@@ -1,6 +1,7 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.api.deps import DbDep
@@ -28,3 +29,15 @@ def readyz(db: DbDep) -> dict[str, str]:
     except SQLAlchemyError as error:
         raise Unavailable("the database is unreachable") from error
     return {"status": "ready"}
+
+
+@router.get(
+    "/metrics",
+    name="metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+)
+def metrics() -> Response:
+    """Prometheus metrics: requests and latencies by route template, interviews created,
+    outcomes by type, and the process's own figures."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

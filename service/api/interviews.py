@@ -7,6 +7,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
 from service.api.deps import AccountDep, CalendarBody, ClaimDep, DbDep, NowDep
+from service.api.observability import INTERVIEWS_CREATED, OUTCOMES_LOGGED
 from service.api.responses import creates, problems
 from service.api.schemas import (
     MAX_ID,
@@ -55,6 +56,7 @@ def create_interview(
     """Record an interview with the people met and the references given. The answer holds
     the planned follow-ups."""
     view = usecases.create_interview(db, account, body.to_fields(), now, claim)
+    INTERVIEWS_CREATED.labels("api").inc()
     response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
     return InterviewDetail.of_view(view, now)
 
@@ -117,7 +119,9 @@ def import_interview(
     }
     view, created = usecases.import_interview(db, account, candidate_id, body, choices, now, claim)
     response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
-    if not created:
+    if created:
+        INTERVIEWS_CREATED.labels("invitation").inc()
+    else:
         response.status_code = status.HTTP_200_OK
     return InterviewDetail.of_view(view, now)
 
@@ -281,6 +285,9 @@ def log_outcome(
     `timeline_given`, `materials_requested`, `next_round`, `offer`, `rejected`,
     `position_filled` or `withdrawn` — and get the re-planned follow-ups."""
     view = usecases.add_outcome(db, account, interview_id, body.to_fields(), now, claim)
+    OUTCOMES_LOGGED.labels(view.outcome.type.value).inc()
+    if view.next_interview is not None:
+        INTERVIEWS_CREATED.labels("next_round").inc()
     assert view.interview is not None
     response.headers["Location"] = f"/v1/interviews/{interview_id}/outcomes"
     return OutcomeLogged(

@@ -324,6 +324,10 @@ class CandidateUpdate(CandidateFields):
 class Feed(BaseModel):
     https: str = Field(description="The feed URL; keep it secret.")
     webcal: str = Field(description="The same feed for one-click subscription in calendar apps.")
+    page: str = Field(
+        description="A page to open in a browser: what the calendar holds and one-click links "
+        "for Google Calendar, Outlook and Apple Calendar."
+    )
 
 
 class FeedCreate(Strict):

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from service.config import Settings
 from tests.conftest import EmptyDatabases
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,6 +117,13 @@ def test_the_readme_curl_flow_works_as_written(
     assert '"Samir Nagheenanajar (hr)"' in out
     assert '"Joanna Ortiz (interviewer)"' in out
     assert "Ada Lovelace (" not in out
+    # The subscribe page names the calendar and what it holds.
+    assert "<h1>Interview follow-ups — Ada Lovelace</h1>" in out
+    assert re.search(r"holds \d+ follow-ups to do", out)
+    # Metrics: counters by route template and the domain's own.
+    assert 'interviews_created_total{source="api"} ' in out
+    assert 'outcomes_logged_total{type="' in out
+    assert 'http_requests_total{method="GET",route="/feeds/{token}.ics",status="200"}' in out
     # A retried create: the same answer twice, the second marked as a replay.
     first, second = re.findall(r"HTTP/1.1 201 Created\nlocation: (\S+)\n", out)
     assert first == second
@@ -146,3 +156,24 @@ def test_the_container_runs_what_make_run_runs() -> None:
     assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.MULTILINE)
     for path in re.findall(r"^COPY (\S+) ", dockerfile, flags=re.MULTILINE):
         assert (ROOT / path).exists(), path
+
+
+def test_compose_runs_the_deployment_the_readme_describes() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    app, migrate = services["app"], services["migrate"]
+    assert app["command"] == ["python", "-m", "service", "serve"]
+    assert migrate["command"] == ["python", "-m", "service", "migrate"]
+    assert app["build"] == migrate["build"] == "."
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
+    for service in (app, migrate):
+        settings = service["environment"]
+        database = make_url(settings["DATABASE_URL"])
+        assert database.drivername == "postgresql+psycopg" and database.host == "db"
+        assert database.username == services["db"]["environment"]["POSTGRES_USER"]
+        assert database.database == services["db"]["environment"]["POSTGRES_DB"]
+        assert settings["RATE_LIMIT_STORAGE"].startswith("redis://redis:")
+        Settings(**{name.lower(): value for name, value in settings.items()})  # all understood
+    assert app["ports"] == ["8000:8000"]
+    assert "docker compose up" in README and "RATE_LIMIT_STORAGE=redis://" in README

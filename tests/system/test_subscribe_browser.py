@@ -1,0 +1,111 @@
+"""The subscribe page in a real browser (Debian's headless Chromium through chromedriver): it
+renders, its links are right, its copy button works, it fetches nothing, and it still works with
+JavaScript off. A screenshot is saved under build/screenshots/."""
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+
+from service import usecases
+from service.config import Settings
+from service.db.session import Database
+from tests.builders import candidate_body, interview_body
+from tests.conftest import EmptyDatabases
+from tests.system.servers import ROOT, Server
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+def _browser(javascript: bool) -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=900,1100"):
+        options.add_argument(argument)
+    if not javascript:
+        options.add_experimental_option(
+            "prefs", {"profile.managed_default_content_settings.javascript": 2}
+        )
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    return webdriver.Chrome(options=options, service=service)
+
+
+@pytest.fixture
+def page_url(databases: EmptyDatabases, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(
+                "Chromium and chromedriver are required (apt-get install chromium chromium-driver)"
+            )
+        pytest.skip("Chromium and chromedriver are not installed")
+    url = databases.new()
+    server = Server(url, tmp_path / "server.log").start()
+    try:
+        db = Database(Settings(database_url=url))
+        key = usecases.create_key(db, "browser", datetime.now(UTC))
+        db.dispose()
+        auth = {"Authorization": f"Bearer {key}"}
+        candidate = httpx.post(f"{server.url}/v1/candidates", json=candidate_body(), headers=auth)
+        feed = candidate.json()["feed"]
+        httpx.post(
+            f"{server.url}/v1/interviews",
+            json=interview_body(candidate.json()["id"]),
+            headers=auth,
+        )
+        yield feed["page"], feed
+    finally:
+        server.stop()
+
+
+def test_the_page_works_in_chromium(
+    page_url: tuple[str, dict[str, str]], databases: EmptyDatabases
+) -> None:
+    url, feed = page_url
+    browser = _browser(javascript=True)
+    try:
+        browser.get(url)
+        find = browser.find_element
+        assert browser.title == "Interview follow-ups — Ada Lovelace"
+        assert "11 follow-ups to do and 1 interview" in find(By.ID, "holds").text
+        assert find(By.ID, "apple").get_attribute("href") == feed["webcal"]
+        google = urlsplit(find(By.ID, "google").get_attribute("href") or "")
+        assert parse_qs(google.query)["cid"] == [feed["webcal"]]
+        outlook = urlsplit(find(By.ID, "outlook").get_attribute("href") or "")
+        assert parse_qs(outlook.query)["url"] == [feed["https"]]
+        assert find(By.ID, "url").get_attribute("value") == feed["https"]
+        copy = find(By.ID, "copy")
+        assert copy.is_displayed()  # the script ran: its hash matches the page's CSP
+        copy.click()
+        assert find(By.ID, "copied").is_displayed()
+        # Nothing was fetched besides the page itself, and nothing was refused by the CSP.
+        assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
+        logged = browser.get_log("browser")  # type: ignore[no-untyped-call]
+        problems = [e for e in logged if e["level"] == "SEVERE"]
+        assert problems == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"subscribe-page-{databases.backend}.png"
+        assert browser.save_screenshot(str(shot))
+        assert shot.stat().st_size > 10_000
+    finally:
+        browser.quit()
+
+    plain = _browser(javascript=False)
+    try:
+        plain.get(url)
+        find = plain.find_element
+        assert find(By.ID, "url").get_attribute("value") == feed["https"]
+        assert find(By.ID, "apple").is_displayed()
+        assert not find(By.ID, "copy").is_displayed()  # no script, no dead button
+    finally:
+        plain.quit()
