@@ -5,6 +5,7 @@ import sys
 
 import httpx
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from tests.conftest import EmptyDatabases
 
@@ -69,3 +70,27 @@ def test_an_empty_account_name_is_refused(databases: EmptyDatabases) -> None:
     result = _service(databases.new(), "create-key", "  ")
     assert result.returncode == 2
     assert "ACCOUNT_NAME" in result.stderr
+
+
+def test_replicas_starting_together_migrate_once(databases: EmptyDatabases) -> None:
+    url = databases.new()
+    env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
+    starting = [
+        subprocess.Popen(
+            [sys.executable, "-m", "service", "migrate"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=120)[0] for process in starting]
+    assert [process.returncode for process in starting] == [0, 0, 0], outputs
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    finally:
+        engine.dispose()
+    assert len(versions) == 1

@@ -1,0 +1,64 @@
+"""Two server processes on one PostgreSQL database are one service: whatever one writes, the
+other serves, down to the bytes and ETag of the feeds."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service import usecases
+from service.config import Settings
+from service.db.session import Database
+from tests.builders import candidate_body, feed_path, interview_body
+from tests.conftest import EmptyDatabases
+from tests.system.servers import Server
+
+pytestmark = pytest.mark.slow
+
+
+def test_two_replicas_serve_the_same_plan_and_feed(
+    databases: EmptyDatabases, tmp_path: Path
+) -> None:
+    if databases.backend != "postgresql":
+        pytest.skip("replicas share a PostgreSQL database")
+    url = databases.new()
+    one = Server(url, tmp_path / "one.log").start()
+    two = Server(url, tmp_path / "two.log")
+    try:
+        two.start()
+        db = Database(Settings(database_url=url))
+        key = usecases.create_key(db, "replicas", datetime.now(UTC))
+        db.dispose()
+        auth = {"Authorization": f"Bearer {key}"}
+        with (
+            httpx.Client(base_url=one.url, headers=auth) as first,
+            httpx.Client(base_url=two.url, headers=auth) as second,
+        ):
+            candidate = first.post("/v1/candidates", json=candidate_body()).json()
+            created = first.post("/v1/interviews", json=interview_body(candidate["id"])).json()
+            interview = f"/v1/interviews/{created['id']}"
+            assert second.get(interview).json() == first.get(interview).json()
+            assert second.get(f"{interview}/followups").json() == created["followups"]
+
+            feed = feed_path(candidate)
+            a, b = first.get(feed), second.get(feed)
+            assert a.status_code == b.status_code == 200
+            assert a.content == b.content
+            assert a.headers["etag"] == b.headers["etag"]
+            assert a.headers["last-modified"] == b.headers["last-modified"]
+            revalidated = first.get(feed, headers={"If-None-Match": b.headers["etag"]})
+            assert revalidated.status_code == 304
+
+            # A change made through the second shows through the first at once.
+            moved = second.patch(interview, json={"starts_at": "2026-12-02T14:00:00-05:00"})
+            assert moved.status_code == 200
+            after_a, after_b = first.get(feed), second.get(feed)
+            assert after_a.headers["etag"] != a.headers["etag"]
+            assert after_a.content == after_b.content
+            assert after_a.headers["etag"] == after_b.headers["etag"]
+            assert b"20261202T140000" in after_a.content
+            assert first.get(interview).json() == moved.json()
+    finally:
+        one.stop()
+        two.stop()
