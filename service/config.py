@@ -43,6 +43,12 @@ class Settings(BaseSettings):
         default="120/minute",
         description="Requests per feed URL; calendar apps poll hourly. Empty for no limit.",
     )
+    feed_revalidate_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a replica answers feed polls from memory before asking the "
+        "database again; its own writes count at once, other replicas' within this time.",
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where rate-limit counters live: memory:// (this process) or a Redis URL "

@@ -44,13 +44,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.feed_cache = FeedCache()
+    app.state.feed_cache = FeedCache(fresh_for=settings.feed_revalidate_seconds)
     problems.install(app, settings.retry_after_seconds)
     app.include_router(health.router)
     app.include_router(candidates.router)
     app.include_router(interviews.router)
     app.include_router(followups.router)
     app.include_router(feeds.router)
+    app.add_middleware(feeds.FeedPolls, db=db, cache=app.state.feed_cache)
     app.add_middleware(Idempotency, db=db)
     app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(SecurityHeaders)

@@ -2,6 +2,7 @@
 inside one transaction. The HTTP routes and the command line call these and nothing below them."""
 
 import hashlib
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -738,7 +739,7 @@ def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[Outc
 
 # Calendar feeds
 
-FEED_FORMAT = "1"  # raise when rendering changes, so every ETag changes with it
+FEED_FORMAT = "2"  # raise when rendering changes, so every ETag changes with it
 
 
 @dataclass(frozen=True)
@@ -781,6 +782,31 @@ def _feed_name(session: Session, scope: repository.FeedScope) -> tuple[str, str]
     )
 
 
+def _feed_key(token: str, options: FeedOptions, now: datetime) -> tuple[Any, ...]:
+    day = now.astimezone(UTC).date()
+    return (digest(token), options, day)
+
+
+def feed_from_memory(
+    db: Database,
+    token: str,
+    options: FeedOptions,
+    now: datetime,
+    cache: feeds.FeedCache,
+    wanted: Callable[[str, datetime], bool],
+) -> FeedAnswer | None:
+    """The answer to a feed poll from this process's memory alone, when it can be given: the
+    feed was read from the database a moment ago, nothing was written here since, and either the
+    caller has it (a 304) or its bytes are cached. None means: ask `read_feed`."""
+    known = cache.validator(_feed_key(token, options, now), db.generation)
+    if known is None:
+        return None
+    if not wanted(known.etag, known.last_modified):
+        return FeedAnswer(known.etag, known.last_modified, None)
+    body = cache.get(known.etag)
+    return None if body is None else FeedAnswer(known.etag, known.last_modified, body)
+
+
 def read_feed(
     db: Database,
     token: str,
@@ -795,6 +821,7 @@ def read_feed(
     `wanted(etag, last_modified)` says the caller lacks it and this process has not built it
     already. Reads only: serving a feed writes nothing."""
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    generation, checked = db.generation, time.monotonic()
     with db.reading() as session:
         scope = repository.feed_scope(session, digest(token))
         if scope is None:
@@ -804,6 +831,10 @@ def read_feed(
         etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
         changes = [scope.candidate_changed_at, day]
         last_modified = max([*changes, *(v for v in version if isinstance(v, datetime))])
+        cache.remember(
+            _feed_key(token, options, now),
+            feeds.Validator(etag, last_modified, checked, generation),
+        )
         if not wanted(etag, last_modified):
             return FeedAnswer(etag, last_modified, None)
         body = cache.get(etag)

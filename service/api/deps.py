@@ -1,10 +1,12 @@
 """Named dependencies the routes declare: the database, settings, the clock and the caller."""
 
+import inspect
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import Scope
 
 from service import usecases
 from service.config import Settings
@@ -14,22 +16,36 @@ from service.ical import invitations
 from service.ical.feeds import FeedCache
 from service.idempotency import MAX_KEY_LENGTH, Claim
 
+# The dependencies that only look things up are async: FastAPI would run plain functions on its
+# thread pool, a hop each.
 
-def get_db(request: Request) -> Database:
+
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_now() -> datetime:
+async def get_now() -> datetime:
     return datetime.now(UTC)
 
 
-def get_feed_cache(request: Request) -> FeedCache:
+async def now_of(scope: Scope) -> datetime:
+    """The routes' clock, for code that runs before them (tests set it as a dependency
+    override)."""
+    clock = scope["app"].dependency_overrides.get(get_now, get_now)
+    now = clock()
+    if inspect.isawaitable(now):
+        now = await now
+    assert isinstance(now, datetime)
+    return now
+
+
+async def get_feed_cache(request: Request) -> FeedCache:
     cache: FeedCache = request.app.state.feed_cache
     return cache
 
@@ -84,7 +100,7 @@ CalendarBody = Annotated[bytes, Depends(calendar_body)]
 CLAIM_STATE = "idempotency_claim"
 
 
-def get_claim(
+async def get_claim(
     request: Request,
     _key: Annotated[
         str | None,

@@ -7,18 +7,24 @@ other unknown path, and nothing here writes to the database."""
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from types import SimpleNamespace
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service import usecases
 from service.api import subscribe
 from service.api.candidates import feed_urls
-from service.api.deps import DbDep, FeedCacheDep, NowDep, SettingsDep
+from service.api.deps import DbDep, FeedCacheDep, NowDep, SettingsDep, now_of
 from service.config import Settings
 from service.db.session import Database
+from service.ical.feeds import FeedCache
 
 router = APIRouter(tags=["feeds"])
 
@@ -72,7 +78,7 @@ def _page(db: Database, token: str, now: datetime, settings: Settings) -> HTMLRe
     )
 
 
-def read_feed(
+async def read_feed(
     token: str,
     request: Request,
     db: DbDep,
@@ -90,16 +96,22 @@ def read_feed(
         raise HTTPException(404)
     head = request.method == "HEAD"
     if not head and _wants_page(request.headers.get("accept", "")):
-        return _page(db, token, now, settings)
+        return await run_in_threadpool(_page, db, token, now, settings)
 
     def wanted(etag: str, last_modified: datetime) -> bool:
         return not _client_has(etag, last_modified, if_none_match, if_modified_since)
 
-    answer = usecases.read_feed(
-        db, token, usecases.FeedOptions(alarms, interviews), now, cache, wanted
-    )
+    # FeedPolls (below) answers what it can from memory before this route is reached.
+    options = usecases.FeedOptions(alarms, interviews)
+    answer = await run_in_threadpool(usecases.read_feed, db, token, options, now, cache, wanted)
     if answer is None:
         raise HTTPException(404)
+    return feed_response(answer, head)
+
+
+def feed_response(answer: usecases.FeedAnswer, head: bool) -> Response:
+    """The answer as HTTP: a 304 when the client has it, else the calendar (or, for HEAD, its
+    headers)."""
     headers = {
         "ETag": answer.etag,
         "Last-Modified": format_datetime(answer.last_modified.replace(microsecond=0), usegmt=True),
@@ -149,3 +161,68 @@ router.add_api_route(
         404: _FEED_RESPONSES[404],
     },
 )
+
+
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False}
+_BOOLEANS |= {"no": False, "off": False}
+
+
+def _options(query: str) -> usecases.FeedOptions | None:
+    """The feed options of a query string, or None if it holds anything the route must judge."""
+    given: dict[str, bool] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name not in ("alarms", "interviews") or value.lower() not in _BOOLEANS:
+            return None
+        given[name] = _BOOLEANS[value.lower()]
+    return usecases.FeedOptions(**given)
+
+
+# What the access log and the metrics read of a matched route (service.api.observability).
+FEED_ROUTE = SimpleNamespace(path="/feeds/{token}.ics", path_format="/feeds/{token}.ics")
+
+
+class FeedPolls:
+    """Answers the polls this process can answer from memory — a 304, or bytes it has already
+    built, for a feed read from the database a moment ago — before routing and dependency
+    injection, which cost more than the answer. Anything else goes on to the route above."""
+
+    def __init__(self, app: ASGIApp, db: Database, cache: FeedCache) -> None:
+        self.app = app
+        self.db = db
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = await self._from_memory(scope) if scope["type"] == "http" else None
+        if answer is None:
+            await self.app(scope, receive, send)
+            return
+        answer_route, head = answer
+        await feed_response(answer_route, head)(scope, receive, send)
+
+    async def _from_memory(self, scope: Scope) -> tuple[usecases.FeedAnswer, bool] | None:
+        path: str = scope["path"]
+        if scope["method"] not in ("GET", "HEAD") or not path.startswith("/feeds/"):
+            return None
+        token = path[len("/feeds/") :].removesuffix(".ics")
+        if not path.endswith(".ics") or not _TOKEN.fullmatch(token):
+            return None
+        headers = Headers(scope=scope)
+        head = scope["method"] == "HEAD"
+        options = _options(scope.get("query_string", b"").decode("latin-1"))
+        if options is None or (not head and _wants_page(headers.get("accept", ""))):
+            return None
+        if_none_match, if_modified_since = (
+            headers.get("if-none-match"),
+            headers.get("if-modified-since"),
+        )
+
+        def wanted(etag: str, last_modified: datetime) -> bool:
+            return not _client_has(etag, last_modified, if_none_match, if_modified_since)
+
+        now = await now_of(scope)
+        answer = usecases.feed_from_memory(self.db, token, options, now, self.cache, wanted)
+        if answer is None:
+            return None
+        # The access log and the metrics name the route, as for any other feed request.
+        scope["route"] = FEED_ROUTE
+        return answer, head

@@ -7,7 +7,6 @@ the claim (`service.usecases._claim`), so a create and its claim land together o
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -16,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import idempotency, usecases
-from service.api.deps import CLAIM_STATE, get_now
+from service.api.deps import CLAIM_STATE, now_of
 from service.api.problems import problem
 from service.db.session import Database
 from service.errors import Unauthorized
@@ -25,13 +24,6 @@ from service.idempotency import Answer, Claim
 REPLAYED = "Idempotent-Replayed"
 # Headers of an answer that are part of it; the rest (date, security headers) are the replay's.
 _KEPT = ("content-type", "location")
-
-
-def _now(scope: Scope) -> datetime:
-    """The clock the routes use (tests set it through the app's dependency overrides)."""
-    clock = scope["app"].dependency_overrides.get(get_now, get_now)
-    now: datetime = clock()
-    return now
 
 
 class Idempotency:
@@ -112,7 +104,7 @@ class Idempotency:
     ) -> Response | None:
         """The answer to give for an earlier request with this key, or None if there is none."""
         found = await run_in_threadpool(
-            usecases.idempotent_request, self.db, account_id, key_hash, _now(scope)
+            usecases.idempotent_request, self.db, account_id, key_hash, await now_of(scope)
         )
         if found is None:
             return None

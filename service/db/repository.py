@@ -3,9 +3,24 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -301,46 +316,53 @@ class FeedWindow:
     interviews_since: datetime
 
 
-@dataclass(frozen=True)
-class StoredEvent:
+class StoredEvent(NamedTuple):
     text: str
-    starts_at: datetime
+    starts_at: datetime | str  # as the database gives it (SQLite: UTC text), for ordering
     status: str | None  # a step's status; None for an interview
 
 
 def feed_events(
     session: Session, scope: FeedScope, window: FeedWindow, with_interviews: bool
 ) -> list[StoredEvent]:
+    """The stored texts of the events in a feed's window, by start, in one query. Start times
+    come back untouched (no conversion per row): they only order the events."""
     open_ = [Status.PENDING.value, Status.MISSED.value]
     closed = [Status.CANCELLED.value, Status.SKIPPED.value]
-    steps = session.execute(
-        select(FollowUpRow.ics, FollowUpRow.due_at, FollowUpRow.status).where(
-            _in_scope(scope),
-            FollowUpRow.ics.is_not(None),
-            or_(
-                and_(FollowUpRow.status.in_(open_), FollowUpRow.deadline_at >= window.open_since),
-                and_(
-                    FollowUpRow.status == Status.DONE.value,
-                    FollowUpRow.updated_at >= window.done_since,
-                ),
-                and_(
-                    FollowUpRow.status.in_(closed),
-                    FollowUpRow.updated_at >= window.cancelled_since,
-                ),
+    steps = select(
+        FollowUpRow.ics.label("ics"),
+        type_coerce(FollowUpRow.due_at, String).label("starts"),
+        FollowUpRow.status.label("status"),
+        literal(0).label("kind"),
+        FollowUpRow.id.label("id"),
+    ).where(
+        _in_scope(scope),
+        FollowUpRow.ics.is_not(None),
+        or_(
+            and_(FollowUpRow.status.in_(open_), FollowUpRow.deadline_at >= window.open_since),
+            and_(
+                FollowUpRow.status == Status.DONE.value,
+                FollowUpRow.updated_at >= window.done_since,
             ),
-        )
+            and_(FollowUpRow.status.in_(closed), FollowUpRow.updated_at >= window.cancelled_since),
+        ),
     )
-    events = [StoredEvent(text, due_at, status) for text, due_at, status in steps if text]
+    query: Any = steps
     if with_interviews:
-        interviews = session.execute(
-            select(InterviewRow.ics, InterviewRow.starts_at).where(
-                _interviews_in_scope(scope),
-                InterviewRow.ics.is_not(None),
-                InterviewRow.starts_at >= window.interviews_since,
-            )
+        interviews = select(
+            InterviewRow.ics,
+            type_coerce(InterviewRow.starts_at, String),
+            cast(null(), String),
+            literal(1),
+            InterviewRow.id,
+        ).where(
+            _interviews_in_scope(scope),
+            InterviewRow.ics.is_not(None),
+            InterviewRow.starts_at >= window.interviews_since,
         )
-        events += [StoredEvent(text, starts_at, None) for text, starts_at in interviews if text]
-    return events
+        query = union_all(steps, interviews)
+    rows = session.execute(query.order_by(text("starts"), text("kind"), text("id")))
+    return [StoredEvent(ics, starts, status) for ics, starts, status, _, _ in rows]
 
 
 def interview_title(session: Session, interview_id: int) -> tuple[str, str]:

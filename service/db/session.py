@@ -72,6 +72,8 @@ class Database:
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+        # Writes committed through this object: what was read before one may be out of date.
+        self.generation = 0
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -82,8 +84,11 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A transaction that commits when the block succeeds and rolls back when it raises."""
-        with self._writer() as session, session.begin():
-            yield session
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        finally:
+            self.generation += 1
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

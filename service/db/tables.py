@@ -84,6 +84,10 @@ class InterviewRow(Base):
     __table_args__ = (
         Index("ix_interviews_account_starts", "account_id", "starts_at", "id"),
         Index("ix_interviews_candidate_invitation", "candidate_id", "invitation_uid"),
+        # A candidate's interviews in start order: lists stay flat however big the account.
+        Index("ix_interviews_candidate_starts", "candidate_id", "starts_at", "id"),
+        # A feed's version from the index alone, without reading the stored events.
+        Index("ix_interviews_candidate_version", "candidate_id", "ics_changed_at", "ics_sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,6 +174,8 @@ class FollowUpRow(Base):
         UniqueConstraint("interview_id", "key"),
         Index("ix_followups_account_due", "account_id", "due_at", "id"),
         Index("ix_followups_candidate_due", "candidate_id", "due_at"),
+        # A feed's version from the index alone, without reading the stored events.
+        Index("ix_followups_candidate_version", "candidate_id", "updated_at", "sequence"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -177,7 +177,10 @@ def alarm_for(step_status: str | None) -> str:
     to do; none ("") for steps done, skipped or cancelled."""
     if step_status is None:
         return INTERVIEW_ALARM
-    return FOLLOWUP_ALARM if Status(step_status) in OPEN else ""
+    return _STEP_ALARMS[step_status]
+
+
+_STEP_ALARMS = {status.value: FOLLOWUP_ALARM if status in OPEN else "" for status in Status}
 
 
 _FORMAT_WORD = {Format.IN_PERSON: "Interview", Format.PHONE: "Phone interview"}

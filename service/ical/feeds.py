@@ -4,14 +4,17 @@ the oldest events first."""
 
 import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from icalendar import Calendar, Timezone
 
+from service.ical.events import END as END_EVENT
 from service.ical.events import close, text_of
 
 PRODID = "-//Interview follow-up service//Feeds 1.0//EN"
@@ -21,12 +24,12 @@ END = "END:VCALENDAR\r\n"
 _TZID = re.compile(r";TZID=([^:;\r\n]+)")
 
 
-@dataclass(frozen=True)
-class FeedEvent:
-    """A stored event, when it starts, and the alarm it gets when alarms are on."""
+class FeedEvent(NamedTuple):
+    """A stored event, when it starts (as the database gives it: an instant, or its UTC text),
+    and the alarm it gets when alarms are on."""
 
     text: str
-    starts_at: datetime
+    starts_at: datetime | str
     alarm: str
 
 
@@ -58,42 +61,88 @@ def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
     return text_of(zone)
 
 
-def _within(events: list[FeedEvent], alarms: bool, fixed: int, limit: int) -> list[str]:
-    texts = [close(e.text, e.alarm if alarms else "") for e in events]
-    sizes = [len(text.encode()) for text in texts]
-    total = fixed + sum(sizes)
-    first = 0
-    while total > limit and first < len(texts):
-        total -= sizes[first]
-        first += 1
-    return texts[first:]
+def _year(starts_at: datetime | str) -> int:
+    return int(str(starts_at)[:4])
+
+
+def _joined(head: str, events: list[FeedEvent], alarms: bool) -> bytes:
+    """Header, one VTIMEZONE per zone the events use (covering their years), events, end: joined
+    and encoded once, as this is most of a feed's cost."""
+    if not events:
+        return f"{head}{END}".encode()
+    tzids = {tzid for event in events for tzid in _TZID.findall(event.text)}
+    years = (_year(events[0].starts_at) - 1, _year(events[-1].starts_at) + 1)
+    parts = [head, *(vtimezone(tzid, *years) for tzid in sorted(tzids))]
+    for event in events:
+        parts += (event.text, event.alarm if alarms else "", END_EVENT)
+    parts.append(END)
+    return "".join(parts).encode()
 
 
 def assemble(head: str, events: Iterable[FeedEvent], alarms: bool, limit: int = MAX_BYTES) -> bytes:
-    """The feed's bytes: events in start order, the oldest left out if the whole would pass
-    `limit` bytes (zone definitions are budgeted generously, as they come last to be known)."""
-    ordered = sorted(events, key=lambda e: (e.starts_at, e.text))
-    budget = len(head) + len(END) + 16_000
-    texts = _within(ordered, alarms, budget, limit)
-    years: dict[str, tuple[int, int]] = {}
-    for text, event in zip(texts, ordered[len(ordered) - len(texts) :], strict=True):
-        year = event.starts_at.year
-        for tzid in set(_TZID.findall(text)):
-            low, high = years.get(tzid, (year, year))
-            years[tzid] = (min(low, year - 1), max(high, year + 1))
-    zones = [vtimezone(tzid, *years[tzid]) for tzid in sorted(years)]
-    return "".join([head, *zones, *texts, END]).encode()
+    """The feed's bytes: events in start order (ties kept in the order given), the oldest left
+    out if the whole would pass `limit` bytes."""
+    ordered = sorted(events, key=lambda e: e.starts_at)
+    whole = _joined(head, ordered, alarms)
+    if len(whole) <= limit:
+        return whole
+    # Rarely: measure each event, and leave out the oldest until the rest fit.
+    sizes = [len(close(e.text, e.alarm if alarms else "").encode()) for e in ordered]
+    total, first = len(whole), 0
+    while total > limit and first < len(ordered):
+        total -= sizes[first]
+        first += 1
+    return _joined(head, ordered[first:], alarms)
+
+
+@dataclass(frozen=True)
+class Validator:
+    """A feed's ETag and Last-Modified as read from the database, and when."""
+
+    etag: str
+    last_modified: datetime
+    checked: float  # time.monotonic() of the read
+    generation: int  # the process's count of writes before the read
 
 
 class FeedCache:
     """Built feeds by ETag, least recently used out first, within a byte budget. An ETag names
-    one exact output, so an entry is never stale: changed data gets a new ETag."""
+    one exact output, so an entry is never stale: changed data gets a new ETag.
 
-    def __init__(self, max_bytes: int = 64_000_000) -> None:
+    It also remembers each feed's latest validators, so that a poll can be answered from memory:
+    for `fresh_for` seconds, and only while this process has written nothing since. A write
+    through another replica shows within `fresh_for` seconds."""
+
+    def __init__(
+        self, max_bytes: int = 64_000_000, fresh_for: float = 1.0, max_feeds: int = 100_000
+    ) -> None:
         self.max_bytes = max_bytes
+        self.fresh_for = fresh_for
+        self.max_feeds = max_feeds
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
+        self._validators: OrderedDict[Hashable, Validator] = OrderedDict()
         self._lock = threading.Lock()
+
+    def validator(self, feed: Hashable, generation: int) -> Validator | None:
+        """The feed's validators if still fresh and nothing was written here since."""
+        found = self._validators.get(feed)
+        if (
+            found is None
+            or found.generation != generation
+            or time.monotonic() - found.checked > self.fresh_for
+        ):
+            return None
+        return found
+
+    def remember(self, feed: Hashable, validator: Validator) -> None:
+        if self.fresh_for <= 0:
+            return
+        with self._lock:
+            self._validators[feed] = validator
+            self._validators.move_to_end(feed)
+            while len(self._validators) > self.max_feeds:
+                self._validators.popitem(last=False)
 
     def get(self, etag: str) -> bytes | None:
         with self._lock:

@@ -1,6 +1,7 @@
 """Calendar feeds as subscribers see them: every step at its local time with what to do, updated in
 place, conditional requests, windows, tokens, and no writes on read."""
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,8 +11,11 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar, Component
 from sqlalchemy import text
 
+from service.api.deps import get_now
+from service.config import Settings
 from service.db.base import Base
 from service.db.session import Database
+from service.main import create_app
 from tests.builders import candidate_body, feed_path, interview_body
 from tests.conformance import assert_conformant
 from tests.conftest import Clock
@@ -374,3 +378,50 @@ def test_deleting_takes_events_and_feeds_away(
     assert events(client.get(feed_path(candidate)).content) == {}
     assert client.delete(f"/v1/candidates/{candidate['id']}", headers=auth).status_code == 204
     assert client.get(feed_path(candidate)).status_code == 404
+
+
+def _comparable(response: Any) -> tuple[int, bytes, dict[str, str]]:
+    headers = {k: v for k, v in response.headers.items() if k not in ("date", "x-request-id")}
+    return response.status_code, response.content, headers
+
+
+def test_polls_answered_from_memory_are_the_routes_answers(
+    client: TestClient,
+    settings: Settings,
+    clock: Clock,
+    interview: dict[str, Any],
+    candidate: dict[str, Any],
+) -> None:
+    path = feed_path(candidate)
+    always_asks = create_app(settings.model_copy(update={"feed_revalidate_seconds": 0}))
+    always_asks.dependency_overrides[get_now] = clock
+    with TestClient(always_asks) as from_database:
+        for headers in ({}, {"If-None-Match": client.get(path).headers["etag"]}):
+            for query in ("", "?alarms=false&interviews=0"):
+                for method in ("GET", "HEAD"):
+                    remembered = client.request(method, path + query, headers=headers)
+                    read = from_database.request(method, path + query, headers=headers)
+                    assert _comparable(remembered) == _comparable(read), (method, query, headers)
+
+
+def test_a_write_elsewhere_shows_once_the_memory_window_passes(
+    settings: Settings, db: Database, clock: Clock, auth: Headers
+) -> None:
+    app = create_app(settings.model_copy(update={"feed_revalidate_seconds": 0.5}))
+    app.dependency_overrides[get_now] = clock
+    with TestClient(app) as client:
+        created = client.post("/v1/candidates", json=candidate_body(), headers=auth).json()
+        path = feed_path(created)
+        before = client.get(path).headers["etag"]
+        # Another replica renames the candidate: this process did not write, so it may answer
+        # from memory for half a second, and not longer.
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE candidates SET name = 'Ada King', updated_at = :now"),
+                {"now": clock.now.replace(tzinfo=None) + timedelta(seconds=1)},
+            )
+        assert client.get(path).headers["etag"] == before
+        time.sleep(0.6)
+        renamed = client.get(path)
+        assert renamed.headers["etag"] != before
+        assert b"Ada King" in renamed.content
