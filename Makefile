@@ -22,6 +22,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The SPEC's speed bars against a real server; results and how to read them in bench/README.md.
+bench: $(STAMP)
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python -m bench.run
+
 openapi: $(STAMP)
 	$(BIN)/python -m service openapi --output openapi.json
 

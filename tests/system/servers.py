@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,19 +23,29 @@ def free_port() -> int:
 
 
 class Server:
-    """`python -m service serve` on a free port, with its output kept in a log file."""
+    """`python -m service serve` (or `command`, given the port) on a free port, with its output
+    kept in a log file; started once `ready` answers 200."""
 
-    def __init__(self, database_url: str, log: Path, **env: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log: Path,
+        command: list[str] | None = None,
+        ready: str = "/healthz",
+        **env: str,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.command = command or [sys.executable, "-m", "service", "serve"]
+        self.ready = ready
         self.env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(self.port), **env}
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> "Server":
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "service", "serve"],
+                [part.format(port=self.port) for part in self.command],
                 cwd=ROOT,
                 env=self.env,
                 stdout=output,
@@ -45,12 +54,12 @@ class Server:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}{self.ready}", timeout=1).status_code == 200:
                     return self
             except httpx.TransportError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the server did not come up:\n{self.log.read_text()}")
+                raise RuntimeError(f"the server did not come up:\n{self.log.read_text()}")
             time.sleep(0.1)
 
     def signal(self, number: signal.Signals) -> None:

@@ -1,0 +1,519 @@
+"""`make bench`: the SPEC's quality bars, measured against a real server with wrk, each as a ratio
+to a baseline taken in the same run, on SQLite and (when reachable) PostgreSQL.
+
+1. feed GET vs a bare FastAPI app returning the same bytes from memory      goal >= 0.5
+2. feed 304 vs that app's 304                                                goal >= 0.8
+3. building a feed after a change vs reading and joining the same stored
+   events (in process, median of many)                                      goal <= 3
+4. create interview vs a trivial JSON endpoint (/healthz) on the same server goal >= 0.2
+5. feed, list and due-today latency with 10,000 vs 10 candidates            goal <= 1.2
+6. the same calendar served by Radicale (a CalDAV server), for the record
+
+Prints each figure with its goal; `--markdown` also prints the table for bench/README.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import Table, create_engine, func, insert, select, text
+from sqlalchemy.engine import Engine, make_url
+
+from service import usecases
+from service.config import Settings
+from service.db import tables  # noqa: F401  (registers the tables on Base.metadata)
+from service.db.base import Base
+from service.db.session import Database
+from service.ical.feeds import FeedCache
+from tests.system.servers import Server
+
+POSTGRES = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+INTERVIEWS = 50
+CROWD = 10_000
+
+
+@dataclass
+class Load:
+    rate: float  # requests per second
+    latency_ms: float  # mean
+    errors: int
+
+
+def wrk(
+    url: str,
+    seconds: float,
+    connections: int = 8,
+    headers: dict[str, str] | None = None,
+    script: str | None = None,
+) -> Load:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        if script:
+            lua.write(script)
+            lua.flush()
+            command += ["-s", lua.name]
+        out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"Latency\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    latency = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    errors += sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return Load(rate, latency, errors)
+
+
+def post_script(body: dict[str, Any], key: str) -> str:
+    return (
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = "Bearer {key}"\n'
+        f"wrk.body = {json.dumps(json.dumps(body))}\n"
+    )
+
+
+def interview_body(candidate_id: int, starts_at: datetime) -> dict[str, Any]:
+    def contact(name: str, role: str, email: str | None) -> dict[str, Any]:
+        return {"name": name, "role": role, "email": email, "phone": "+1 212 555 0100"}
+
+    return {
+        "candidate_id": candidate_id,
+        "company": "Acme",
+        "role": "Sales Manager",
+        "starts_at": starts_at.isoformat(),
+        "format": "in_person",
+        "contacts": [
+            contact("Jane Doe", "interviewer", "jane.doe@acme.example"),
+            contact("Raj Patel", "hr", "raj@acme.example"),
+            contact("Sam Lee", "receptionist", None),
+        ],
+        "references": [{"name": "Grace Hopper", "phone": "+1 202 555 0199"}],
+    }
+
+
+class Backend:
+    """A fresh database on one backend, and the service running on it."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self.name = name
+        self.folder = folder
+        self.admin: Engine | None = None
+        if name == "sqlite":
+            self.url = f"sqlite:///{folder / 'bench.db'}"
+        else:
+            self.admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+            self.database = f"ifs_bench_{uuid.uuid4().hex[:8]}"
+            with self.admin.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{self.database}"'))
+            self.url = make_url(POSTGRES).set(database=self.database).render_as_string(False)
+
+    def close(self) -> None:
+        if self.admin is not None:
+            with self.admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+            self.admin.dispose()
+
+
+def postgres_reachable() -> bool:
+    try:
+        engine = create_engine(POSTGRES, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def seed(server: Server, url: str) -> tuple[str, dict[str, Any]]:
+    """A key, and one candidate with INTERVIEWS interviews of 3 contacts, spread around today."""
+    db = Database(Settings(database_url=url))
+    key = usecases.create_key(db, "bench", datetime.now(UTC))
+    db.dispose()
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=server.url, headers=auth, timeout=60) as client:
+        candidate = client.post(
+            "/v1/candidates",
+            json={"name": "Ada Lovelace", "timezone": "America/New_York", "country": "US"},
+        ).json()
+        first = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)
+        for n in range(INTERVIEWS):
+            body = interview_body(candidate["id"], first + timedelta(days=n, hours=n % 5))
+            assert client.post("/v1/interviews", json=body).status_code == 201
+        for n in range(9):  # ten candidates in all
+            client.post("/v1/candidates", json={"name": f"Other {n}", "timezone": "UTC"})
+    return key, candidate
+
+
+def crowd(url: str, candidate_id: int, extra: int) -> None:
+    """`extra` more candidates, each with a copy of one seeded interview, its contacts, references
+    and follow-ups: copied row by row with new ids, far faster than through the API."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+
+        def rows(table: Table, where: Any) -> list[dict[str, Any]]:
+            return [dict(r) for r in connection.execute(select(table).where(where)).mappings()]
+
+        def next_id(table: Table) -> int:
+            return int(connection.execute(select(func.max(table.c.id))).scalar_one() or 0) + 1
+
+        named = Base.metadata.tables
+        c_t, i_t = named["candidates"], named["interviews"]
+        ct_t, r_t = named["contacts"], named["interview_references"]
+        f_t, t_t = named["followups"], named["feed_tokens"]
+        candidate = rows(c_t, c_t.c.id == candidate_id)[0]
+        interview = rows(i_t, i_t.c.candidate_id == candidate_id)[0]
+        contacts = rows(ct_t, ct_t.c.interview_id == interview["id"])
+        references = rows(r_t, r_t.c.interview_id == interview["id"])
+        steps = rows(f_t, f_t.c.interview_id == interview["id"])
+        ids = {t: next_id(t) for t in (c_t, i_t, ct_t, r_t, f_t, t_t)}
+        batch: dict[Table, list[dict[str, Any]]] = {t: [] for t in ids}
+        for n in range(extra):
+            cid, iid = ids[c_t] + n, ids[i_t] + n
+            batch[c_t].append({**candidate, "id": cid, "name": f"Crowd {n}"})
+            batch[t_t].append(
+                {
+                    "id": ids[t_t] + n,
+                    "candidate_id": cid,
+                    "interview_id": None,
+                    "token_hash": f"{n:064x}",
+                    "created_at": candidate["created_at"],
+                    "revoked_at": None,
+                }
+            )
+            batch[i_t].append({**interview, "id": iid, "candidate_id": cid})
+            moved = {}
+            for k, contact in enumerate(contacts):
+                moved[contact["id"]] = ids[ct_t] + n * len(contacts) + k
+                batch[ct_t].append({**contact, "id": moved[contact["id"]], "interview_id": iid})
+            for k, reference in enumerate(references):
+                batch[r_t].append(
+                    {**reference, "id": ids[r_t] + n * len(references) + k, "interview_id": iid}
+                )
+            for k, step in enumerate(steps):
+                batch[f_t].append(
+                    {
+                        **step,
+                        "id": ids[f_t] + n * len(steps) + k,
+                        "interview_id": iid,
+                        "candidate_id": cid,
+                        "contact_id": moved.get(step["contact_id"]),
+                    }
+                )
+        for table in (c_t, t_t, i_t, ct_t, r_t, f_t):
+            for start in range(0, len(batch[table]), 5000):
+                connection.execute(insert(table), batch[table][start : start + 5000])
+        if connection.dialect.name == "postgresql":
+            for table in ids:
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"(SELECT max(id) FROM {table.name}))"
+                    )
+                )
+            connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def median_seconds(work: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def build_vs_join(url: str, token: str, candidate_id: int) -> tuple[float, float, float]:
+    """Seconds to build the feed with an empty cache (as after a change), to read the same stored
+    events and join them, and to join them in memory alone."""
+    db = Database(Settings(database_url=url))
+    now = datetime.now(UTC)
+    options = usecases.FeedOptions()
+
+    def build() -> object:
+        return usecases.read_feed(db, token, options, now, FeedCache(), lambda _e, _m: True)
+
+    f_t, i_t = Base.metadata.tables["followups"], Base.metadata.tables["interviews"]
+
+    def texts() -> list[str]:
+        with db.reading() as session:
+            steps = session.execute(select(f_t.c.ics).where(f_t.c.candidate_id == candidate_id))
+            interviews = session.execute(
+                select(i_t.c.ics).where(i_t.c.candidate_id == candidate_id)
+            )
+            return [t for (t,) in [*steps, *interviews] if t]
+
+    def read_and_join() -> object:
+        return "".join(texts()).encode()
+
+    stored = texts()
+    built = median_seconds(build, 60)
+    joined = median_seconds(read_and_join, 60)
+    in_memory = median_seconds(lambda: "".join(stored).encode(), 200)
+    db.dispose()
+    return built, joined, in_memory
+
+
+def radicale(folder: Path, calendar: bytes, seconds: float) -> Load | None:
+    """The same calendar served by Radicale from its filesystem store."""
+    if shutil.which("radicale") is None and not (Path(sys.executable).parent / "radicale").exists():
+        return None
+    store = folder / "radicale"
+    server = Server(
+        "",
+        folder / "radicale.log",
+        command=[
+            sys.executable,
+            "-m",
+            "radicale",
+            "--storage-filesystem-folder",
+            str(store),
+            "--rights-type",
+            "authenticated",
+            "--server-hosts",
+            "127.0.0.1:{port}",
+            "--auth-type",
+            "none",
+            "--logging-level",
+            "warning",
+        ],
+        ready="/.web/",
+    )
+    server.start()
+    try:
+        httpx.request("MKCOL", f"{server.url}/bench/", timeout=30)
+        put = httpx.put(
+            f"{server.url}/bench/followups/",
+            content=calendar,
+            headers={"Content-Type": "text/calendar"},
+            timeout=120,
+        )
+        assert put.status_code in (201, 204), put.text
+        served = httpx.get(f"{server.url}/bench/followups/", timeout=120)
+        assert served.content.count(b"BEGIN:VEVENT") == calendar.count(b"BEGIN:VEVENT")
+        return wrk(f"{server.url}/bench/followups/", seconds)
+    finally:
+        server.stop()
+
+
+def run_backend(name: str, folder: Path, seconds: float) -> dict[str, Any]:
+    backend = Backend(name, folder)
+    results: dict[str, Any] = {"backend": name}
+    # Limits off (one client makes all the load), and no access log.
+    service = Server(
+        backend.url,
+        folder / f"{name}.log",
+        API_RATE_LIMIT="",
+        FEED_RATE_LIMIT="",
+        LOG_LEVEL="warning",
+    )
+    try:
+        service.start()
+        key, candidate = seed(service, backend.url)
+        feed = "/" + candidate["feed"]["https"].split("/", 3)[3]
+        token = feed.removeprefix("/feeds/").removesuffix(".ics")
+        first = httpx.get(service.url + feed)
+        etag = first.headers["etag"]
+        (folder / "feed.ics").write_bytes(first.content)
+        results["feed_bytes"] = len(first.content)
+        results["events"] = first.content.count(b"BEGIN:VEVENT")
+
+        baseline = Server(
+            "",
+            folder / "baseline.log",
+            command=[
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.baseline:app",
+                "--port",
+                "{port}",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            ready="/feed.ics",
+            BASELINE_FEED=str(folder / "feed.ics"),
+            BASELINE_ETAG=etag,
+        )
+        baseline.start()
+        try:
+            results["feed"] = (
+                wrk(service.url + feed, seconds),
+                wrk(baseline.url + "/feed.ics", seconds),
+            )
+            tag = {"If-None-Match": etag}
+            results["304"] = (
+                wrk(service.url + feed, seconds, headers=tag),
+                wrk(baseline.url + "/feed.ics", seconds, headers=tag),
+            )
+        finally:
+            baseline.stop()
+
+        results["build"] = build_vs_join(backend.url, token, candidate["id"])
+
+        script = post_script(
+            interview_body(candidate["id"], datetime.now(UTC) + timedelta(days=3)), key
+        )
+        trivial = wrk(service.url + "/healthz", seconds)
+        created = wrk(service.url + "/v1/interviews", seconds, script=script)
+        results["create"] = (created, trivial)
+
+        service.stop()
+
+        # Growth: the same reads with 10 and with 10,000 candidates. Feeds are read from the
+        # database every time here (no answers from memory), to see the queries themselves.
+        service = Server(
+            backend.url,
+            folder / f"{name}-scale.log",
+            API_RATE_LIMIT="",
+            FEED_RATE_LIMIT="",
+            LOG_LEVEL="warning",
+            FEED_REVALIDATE_SECONDS="0",
+        ).start()
+        auth = {"Authorization": f"Bearer {key}"}
+        reads = {
+            "feed": (feed, {"If-None-Match": etag}),
+            "interviews": (f"/v1/interviews?candidate_id={candidate['id']}&limit=50", auth),
+            "due": (f"/v1/followups?candidate_id={candidate['id']}&status=pending&limit=50", auth),
+            "candidates": ("/v1/candidates?limit=10", auth),  # a full page either way
+        }
+
+        def latencies() -> dict[str, float]:
+            found = {}
+            for read, (path, headers) in reads.items():
+                wrk(service.url + path, 1, connections=1, headers=headers)  # warm up
+                runs = [
+                    wrk(service.url + path, 2, connections=1, headers=headers) for _ in range(3)
+                ]
+                found[read] = min(run.latency_ms for run in runs)
+            return found
+
+        few = latencies()
+        crowd(backend.url, candidate["id"], CROWD - 10)
+        many = latencies()
+        results["scale"] = {k: (many[k], few[k]) for k in reads}
+    finally:
+        service.stop()
+        backend.close()
+    results["radicale"] = radicale(folder, (folder / "feed.ics").read_bytes(), seconds)
+    return results
+
+
+def report(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    """Rows of (measure, figures, ratio and goal, met)."""
+    rows: list[tuple[str, str, str, bool | None]] = []
+    feed, base = results["feed"]
+    rows.append(
+        (
+            "1. feed GET vs same bytes from memory",
+            f"{feed.rate:.0f} vs {base.rate:.0f} req/s",
+            f"{feed.rate / base.rate:.2f}x (goal >= 0.5)",
+            feed.rate / base.rate >= 0.5 and not feed.errors,
+        )
+    )
+    mine, theirs = results["304"]
+    rows.append(
+        (
+            "2. feed 304 vs the same baseline's 304",
+            f"{mine.rate:.0f} vs {theirs.rate:.0f} req/s",
+            f"{mine.rate / theirs.rate:.2f}x (goal >= 0.8)",
+            mine.rate / theirs.rate >= 0.8 and not mine.errors,
+        )
+    )
+    built, joined, in_memory = results["build"]
+    rows.append(
+        (
+            "3. build after a change vs read + join of the stored events",
+            f"{built * 1000:.2f} vs {joined * 1000:.2f} ms "
+            f"(join in memory alone: {in_memory * 1000:.3f} ms)",
+            f"{built / joined:.2f}x (goal <= 3)",
+            built / joined <= 3,
+        )
+    )
+    created, trivial = results["create"]
+    rows.append(
+        (
+            "4. create interview vs trivial JSON endpoint",
+            f"{created.rate:.0f} vs {trivial.rate:.0f} req/s",
+            f"{created.rate / trivial.rate:.2f}x (goal >= 0.2)",
+            created.rate / trivial.rate >= 0.2 and not created.errors,
+        )
+    )
+    for name, (many, few) in results["scale"].items():
+        rows.append(
+            (
+                f"5. {name} latency, 10,000 vs 10 candidates",
+                f"{many:.2f} vs {few:.2f} ms",
+                f"{many / few:.2f}x (goal <= 1.2)",
+                many / few <= 1.2,
+            )
+        )
+    peer = results["radicale"]
+    if peer is not None:
+        rows.append(
+            (
+                "6. Radicale serving the same calendar (for the record)",
+                f"{peer.rate:.0f} req/s vs our {feed.rate:.0f}",
+                f"{feed.rate / peer.rate:.1f}x ours",
+                None,
+            )
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5, help="length of each load run")
+    parser.add_argument("--markdown", action="store_true", help="also print bench/README.md rows")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    backends = ["sqlite"] + (["postgresql"] if postgres_reachable() else [])
+    backends = [args.only] if args.only else backends
+    print(
+        f"{datetime.now(UTC):%Y-%m-%d} on {platform.node()}: {os.cpu_count()} cores, "
+        f"{platform.python_implementation()} {platform.python_version()}, wrk -t1 -c8"
+    )
+    met_all = True
+    for name in backends:
+        with tempfile.TemporaryDirectory() as folder:
+            results = run_backend(name, Path(folder), args.seconds)
+        print(f"\n{name}: {results['events']} events, feed {results['feed_bytes'] / 1000:.0f} kB")
+        for measure, figures, ratio, met in report(results):
+            mark = {True: "ok  ", False: "MISS", None: "    "}[met]
+            print(f"  {mark} {measure}: {figures} -> {ratio}")
+            if name == "sqlite" and met is False:
+                met_all = False
+        if args.markdown:
+            print(f"\n| {name} | figures | ratio (goal) | met |\n|---|---|---|---|")
+            for measure, figures, ratio, met in report(results):
+                verdict = "" if met is None else "yes" if met else "no"
+                print(f"| {measure} | {figures} | {ratio} | {verdict} |")
+    return 0 if met_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
