@@ -35,9 +35,33 @@ class Stamp:
 
 
 def text_of(component: Component) -> str:
-    """A component's iCalendar text: CRLF line ends, folded at 75 octets, escaped."""
-    ical: bytes = component.to_ical()
-    return ical.decode()
+    """A component's iCalendar text: CRLF line ends, folded at 75 octets, escaped. The same
+    text as `component.to_ical()`, folded by `fold` (a test holds them equal)."""
+    return "".join(f"{fold(line)}\r\n" for line in component.content_lines() if line)
+
+
+_ESCAPES = b"\\^"
+
+
+def fold(line: str) -> str:
+    """A content line folded exactly as icalendar 7 folds it: at most 74 octets a line, never
+    inside a UTF-8 character, never just after a backslash or caret (an escape moves down with
+    the character it escapes). icalendar encodes one character at a time, which was a quarter of
+    the cost of creating an interview; this works on the encoded line at once."""
+    if len(line) <= 74 and (line.isascii() or len(line.encode()) <= 74):
+        return line
+    data = line.encode()
+    parts, start = [], 0
+    while len(data) - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # not inside a character
+            end -= 1
+        if data[end - 1] in _ESCAPES and end - 1 > start:
+            end -= 1
+        parts.append(data[start:end])
+        start = end
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode()
 
 
 def _alarm(before: timedelta, text: str) -> str:

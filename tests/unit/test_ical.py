@@ -2,7 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from icalendar import Calendar, Event
+from icalendar.parser.string import _foldline
 
 from service.ical import events, feeds
 
@@ -52,3 +55,19 @@ def test_the_cache_keeps_recent_feeds_within_its_budget() -> None:
     assert cache.get("c") == b"123"
     cache.put("huge", b"x" * 11)
     assert cache.get("huge") is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab ,;:\\^éø—😀\t"), min_size=70, max_size=400))
+def test_folding_matches_icalendar_exactly(line: str) -> None:
+    assert events.fold(line) == _foldline(line)
+
+
+def test_rendered_components_match_icalendar_byte_for_byte() -> None:
+    event = Event()
+    event.add("uid", "x@test")
+    event.add("summary", "Thank-you email to Zoë Ångström — Acme, Sales Manager " * 3)
+    event.add("description", "Why: \\ keep; in, touch ^ " * 20 + "日本語の説明" * 30)
+    event.add("url", "mailto:?subject=" + "Thank%20you" * 10)
+    event.add_component(Calendar.from_ical(events.FOLLOWUP_ALARM))
+    assert events.text_of(event) == event.to_ical().decode()
