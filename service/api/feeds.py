@@ -163,8 +163,9 @@ router.add_api_route(
 )
 
 
-_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False}
-_BOOLEANS |= {"no": False, "off": False}
+# The spellings of true and false the route's boolean query parameters accept.
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True}
+_BOOLEANS |= {"false": False, "0": False, "no": False, "off": False}
 
 
 def _options(query: str) -> usecases.FeedOptions | None:
@@ -196,8 +197,8 @@ class FeedPolls:
         if answer is None:
             await self.app(scope, receive, send)
             return
-        answer_route, head = answer
-        await feed_response(answer_route, head)(scope, receive, send)
+        found, head = answer
+        await feed_response(found, head)(scope, receive, send)
 
     async def _from_memory(self, scope: Scope) -> tuple[usecases.FeedAnswer, bool] | None:
         path: str = scope["path"]
