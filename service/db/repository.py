@@ -294,11 +294,12 @@ def _interviews_in_scope(scope: FeedScope) -> ColumnElement[bool]:
 def feed_version(session: Session, scope: FeedScope) -> tuple[Any, ...]:
     """What changes whenever anything in the feed changes: counts, latest changes and sequences
     of its steps and interviews. Aggregates only: no event text is sent back."""
+    # count(*), not count(id): the covering indexes then answer without reading the table.
     steps = select(
-        func.count(FollowUpRow.id), func.max(FollowUpRow.updated_at), func.sum(FollowUpRow.sequence)
+        func.count(), func.max(FollowUpRow.updated_at), func.sum(FollowUpRow.sequence)
     ).where(_in_scope(scope))
     interviews = select(
-        func.count(InterviewRow.id),
+        func.count(),
         func.max(InterviewRow.ics_changed_at),
         func.sum(InterviewRow.ics_sequence),
     ).where(_interviews_in_scope(scope))
