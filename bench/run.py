@@ -40,7 +40,7 @@ from service.db import tables  # noqa: F401  (registers the tables on Base.metad
 from service.db.base import Base
 from service.db.session import Database
 from service.ical.feeds import FeedCache
-from tests.system.servers import Server
+from tests.system.servers import Server, new_api_key
 
 POSTGRES = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -145,9 +145,7 @@ def postgres_reachable() -> bool:
 
 def seed(server: Server, url: str) -> tuple[str, dict[str, Any]]:
     """A key, and one candidate with INTERVIEWS interviews of 3 contacts, spread around today."""
-    db = Database(Settings(database_url=url))
-    key = usecases.create_key(db, "bench", datetime.now(UTC))
-    db.dispose()
+    key = new_api_key(url, "bench")
     auth = {"Authorization": f"Bearer {key}"}
     with httpx.Client(base_url=server.url, headers=auth, timeout=60) as client:
         candidate = client.post(

@@ -9,9 +9,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+
+from service import usecases
+from service.config import Settings
+from service.db.session import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +25,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def new_api_key(database_url: str, account: str) -> str:
+    """A new API key for `account` (made if needed), as `create-key` makes one."""
+    db = Database(Settings(database_url=database_url))
+    try:
+        return usecases.create_key(db, account, datetime.now(UTC))
+    finally:
+        db.dispose()
 
 
 class Server:

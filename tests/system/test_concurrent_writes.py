@@ -1,19 +1,15 @@
 """Many writers at once on SQLite, through a real server: no errors and exact counts."""
 
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from service import usecases
-from service.config import Settings
-from service.db.session import Database
 from tests.builders import candidate_body
 from tests.conftest import EmptyDatabases
-from tests.system.servers import Server
+from tests.system.servers import Server, new_api_key
 
 pytestmark = pytest.mark.slow
 
@@ -26,9 +22,7 @@ def test_sixteen_writers_on_sqlite_lose_nothing(databases: EmptyDatabases, tmp_p
     url = databases.new()
     server = Server(url, tmp_path / "server.log").start()
     try:
-        db = Database(Settings(database_url=url))
-        keys = [usecases.create_key(db, f"writer-{n}", datetime.now(UTC)) for n in range(THREADS)]
-        db.dispose()
+        keys = [new_api_key(url, f"writer-{n}") for n in range(THREADS)]
         failures: list[str] = []
 
         def write(key: str) -> None:

@@ -6,7 +6,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +14,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from service import usecases
-from service.config import Settings
-from service.db.session import Database
 from tests.builders import candidate_body, interview_body
 from tests.conftest import EmptyDatabases
-from tests.system.servers import Proxy, Server
+from tests.system.servers import Proxy, Server, new_api_key
 
 pytestmark = pytest.mark.slow
 
 
 def _key(database_url: str) -> dict[str, str]:
-    db = Database(Settings(database_url=database_url))
-    try:
-        return {"Authorization": f"Bearer {usecases.create_key(db, 'faults', datetime.now(UTC))}"}
-    finally:
-        db.dispose()
+    return {"Authorization": f"Bearer {new_api_key(database_url, 'faults')}"}
 
 
 def _scalar(database_url: str, query: str) -> Any:

@@ -2,18 +2,14 @@
 other serves, down to the bytes and ETag of the feeds."""
 
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from service import usecases
-from service.config import Settings
-from service.db.session import Database
 from tests.builders import candidate_body, feed_path, interview_body
 from tests.conftest import EmptyDatabases
-from tests.system.servers import Server
+from tests.system.servers import Server, new_api_key
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +24,7 @@ def test_two_replicas_serve_the_same_plan_and_feed(
     two = Server(url, tmp_path / "two.log")
     try:
         two.start()
-        db = Database(Settings(database_url=url))
-        key = usecases.create_key(db, "replicas", datetime.now(UTC))
-        db.dispose()
-        auth = {"Authorization": f"Bearer {key}"}
+        auth = {"Authorization": f"Bearer {new_api_key(url, 'replicas')}"}
         with (
             httpx.Client(base_url=one.url, headers=auth) as first,
             httpx.Client(base_url=two.url, headers=auth) as second,

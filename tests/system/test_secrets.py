@@ -2,20 +2,16 @@
 keys, feed tokens and Idempotency-Keys in every way a client would send them, and then neither its
 log nor any column of any table holds one."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, inspect, select, table, text
 
-from service import usecases
-from service.config import Settings
-from service.db.session import Database
 from service.tokens import digest, split_api_key
 from tests.builders import candidate_body
 from tests.conftest import EmptyDatabases
-from tests.system.servers import Server
+from tests.system.servers import Server, new_api_key
 
 pytestmark = pytest.mark.slow
 
@@ -44,9 +40,7 @@ def test_keys_and_tokens_never_reach_the_log_or_the_database(
     server = Server(url, tmp_path / "server.log", LOG_LEVEL="debug", FEED_RATE_LIMIT="3/minute")
     server.start()
     try:
-        db = Database(Settings(database_url=url))
-        key = usecases.create_key(db, "secrets", datetime.now(UTC))
-        db.dispose()
+        key = new_api_key(url, "secrets")
         idempotency_key = "idem-7f3a9c2e-secret-enough"
         auth = {"Authorization": f"Bearer {key}"}
         with httpx.Client(base_url=server.url, timeout=30) as client:

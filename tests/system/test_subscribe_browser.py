@@ -5,7 +5,6 @@ JavaScript off. A screenshot is saved under build/screenshots/."""
 import os
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,12 +13,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 
-from service import usecases
-from service.config import Settings
-from service.db.session import Database
 from tests.builders import candidate_body, interview_body
 from tests.conftest import EmptyDatabases
-from tests.system.servers import ROOT, Server
+from tests.system.servers import ROOT, Server, new_api_key
 
 pytestmark = pytest.mark.slow
 
@@ -52,10 +48,7 @@ def page_url(databases: EmptyDatabases, tmp_path: Path) -> Iterator[tuple[str, d
     url = databases.new()
     server = Server(url, tmp_path / "server.log").start()
     try:
-        db = Database(Settings(database_url=url))
-        key = usecases.create_key(db, "browser", datetime.now(UTC))
-        db.dispose()
-        auth = {"Authorization": f"Bearer {key}"}
+        auth = {"Authorization": f"Bearer {new_api_key(url, 'browser')}"}
         candidate = httpx.post(f"{server.url}/v1/candidates", json=candidate_body(), headers=auth)
         feed = candidate.json()["feed"]
         httpx.post(
