@@ -782,9 +782,13 @@ def _feed_name(session: Session, scope: repository.FeedScope) -> tuple[str, str]
     )
 
 
-def _feed_key(token: str, options: FeedOptions, now: datetime) -> tuple[Any, ...]:
-    day = now.astimezone(UTC).date()
-    return (digest(token), options, day)
+def _feed_day(now: datetime) -> datetime:
+    """The UTC day a feed is served for: its windows move, and its ETag changes, daily."""
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _feed_key(token_hash: str, options: FeedOptions, now: datetime) -> tuple[Any, ...]:
+    return (token_hash, options, _feed_day(now))
 
 
 def feed_from_memory(
@@ -798,7 +802,7 @@ def feed_from_memory(
     """The answer to a feed poll from this process's memory alone, when it can be given: the
     feed was read from the database a moment ago, nothing was written here since, and either the
     caller has it (a 304) or its bytes are cached. None means: ask `read_feed`."""
-    known = cache.validator(_feed_key(token, options, now), db.generation)
+    known = cache.validator(_feed_key(digest(token), options, now), db.generation)
     if known is None:
         return None
     if not wanted(known.etag, known.last_modified):
@@ -820,10 +824,10 @@ def read_feed(
     The ETag comes from counts and latest changes alone; the body is read only when
     `wanted(etag, last_modified)` says the caller lacks it and this process has not built it
     already. Reads only: serving a feed writes nothing."""
-    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day, token_hash = _feed_day(now), digest(token)
     generation, checked = db.generation, time.monotonic()
     with db.reading() as session:
-        scope = repository.feed_scope(session, digest(token))
+        scope = repository.feed_scope(session, token_hash)
         if scope is None:
             return None
         version = repository.feed_version(session, scope)
@@ -832,7 +836,7 @@ def read_feed(
         changes = [scope.candidate_changed_at, day]
         last_modified = max([*changes, *(v for v in version if isinstance(v, datetime))])
         cache.remember(
-            _feed_key(token, options, now),
+            _feed_key(token_hash, options, now),
             feeds.Validator(etag, last_modified, checked, generation),
         )
         if not wanted(etag, last_modified):
@@ -864,12 +868,11 @@ class FeedSummary:
 
 def describe_feed(db: Database, token: str, now: datetime) -> FeedSummary | None:
     """A feed's name and what it holds today, or None when the token is unknown or revoked."""
-    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     with db.reading() as session:
         scope = repository.feed_scope(session, digest(token))
         if scope is None:
             return None
-        stored = repository.feed_events(session, scope, _feed_window(day), True)
+        stored = repository.feed_events(session, scope, _feed_window(_feed_day(now)), True)
         name, description = _feed_name(session, scope)
     statuses = [event.status for event in stored]
     return FeedSummary(

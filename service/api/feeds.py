@@ -5,6 +5,7 @@ The token in the path is the only credential. An unknown or revoked token gets t
 other unknown path, and nothing here writes to the database."""
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from types import SimpleNamespace
@@ -47,6 +48,17 @@ def _client_has(
         since = since if since.tzinfo else since.replace(tzinfo=UTC)
         return last_modified.replace(microsecond=0) <= since
     return False
+
+
+def _lacks(
+    if_none_match: str | None, if_modified_since: str | None
+) -> Callable[[str, datetime], bool]:
+    """Whether a client with these validators lacks the feed of a given ETag and date."""
+
+    def lacks(etag: str, last_modified: datetime) -> bool:
+        return not _client_has(etag, last_modified, if_none_match, if_modified_since)
+
+    return lacks
 
 
 def _wants_page(accept: str) -> bool:
@@ -98,9 +110,7 @@ async def read_feed(
     if not head and _wants_page(request.headers.get("accept", "")):
         return await run_in_threadpool(_page, db, token, now, settings)
 
-    def wanted(etag: str, last_modified: datetime) -> bool:
-        return not _client_has(etag, last_modified, if_none_match, if_modified_since)
-
+    wanted = _lacks(if_none_match, if_modified_since)
     # FeedPolls (below) answers what it can from memory before this route is reached.
     options = usecases.FeedOptions(alarms, interviews)
     answer = await run_in_threadpool(usecases.read_feed, db, token, options, now, cache, wanted)
@@ -212,14 +222,7 @@ class FeedPolls:
         options = _options(scope.get("query_string", b"").decode("latin-1"))
         if options is None or (not head and _wants_page(headers.get("accept", ""))):
             return None
-        if_none_match, if_modified_since = (
-            headers.get("if-none-match"),
-            headers.get("if-modified-since"),
-        )
-
-        def wanted(etag: str, last_modified: datetime) -> bool:
-            return not _client_has(etag, last_modified, if_none_match, if_modified_since)
-
+        wanted = _lacks(headers.get("if-none-match"), headers.get("if-modified-since"))
         now = await now_of(scope)
         answer = usecases.feed_from_memory(self.db, token, options, now, self.cache, wanted)
         if answer is None:
