@@ -3,15 +3,20 @@ feed is a join of stored texts. SEQUENCE, DTSTAMP and LAST-MODIFIED come from th
 the clock: unchanged data renders to identical bytes.
 
 A stored text stops before `END:VEVENT`, so a feed can add the alarm (or not) and close it.
+
+Events are written line by line. Building an `icalendar.Event` and calling `to_ical()` gives the
+same bytes (a property test holds them equal over generated interviews, steps and every time
+zone), but took 0.4 ms an event, most of the cost of creating an interview.
 """
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Component, Event
+from icalendar import Alarm, Component, vCategory, vDDDTypes
 
 from service.domain.cadence import OPEN, FollowUp, Kind, Status
 from service.domain.model import Channel, Contact, Format, Interview
@@ -62,6 +67,90 @@ def fold(line: str) -> str:
         start = end
     parts.append(data[start:])
     return b"\r\n ".join(parts).decode()
+
+
+def _line(name: str, value: str) -> str:
+    return f"{fold(f'{name}:{value}')}\r\n"
+
+
+def _escape(text: str) -> str:
+    """TEXT escaped as RFC 5545 §3.3.11 and icalendar have it; every line end becomes \\n."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _text(name: str, value: str) -> str:
+    return _line(name, _escape(value))
+
+
+@lru_cache(maxsize=1024)
+def _zone_parameter(zone: tzinfo) -> str:
+    """ ";TZID=…" as icalendar writes it for a time in this zone; "" for UTC, written with Z."""
+    parameters = vDDDTypes(datetime(2000, 1, 1, tzinfo=zone)).params.to_ical().decode()
+    return f";{parameters}" if parameters else ""
+
+
+def _time(name: str, at: datetime) -> str:
+    """A DATE-TIME property: wall-clock time with TZID, or UTC with Z (RFC 5545 §3.3.5)."""
+    assert at.tzinfo is not None
+    parameter = _zone_parameter(at.tzinfo)
+    value = f"{at.year:04}{at.month:02}{at.day:02}T{at.hour:02}{at.minute:02}{at.second:02}"
+    return _line(f"{name}{parameter}", value if parameter else f"{value}Z")
+
+
+@lru_cache(maxsize=16)
+def _constant(name: str, value: str) -> str:
+    return _text(name, value)
+
+
+@lru_cache(maxsize=16)
+def _category(name: str) -> str:
+    return _line("CATEGORIES", vCategory([name]).to_ical().decode())
+
+
+def _event(
+    uid: str,
+    stamp: Stamp,
+    summary: str,
+    span: tuple[datetime, datetime],
+    category: str,
+    description: str,
+    *,
+    contact: str | None = None,
+    location: str | None = None,
+    status: str,
+    transparency: str,
+    url: str | None = None,
+) -> str:
+    """An open VEVENT, its properties in icalendar's order: the canonical ones first, then the
+    rest by name."""
+    start, end = span
+    return "".join(
+        [
+            "BEGIN:VEVENT\r\n",
+            _text("SUMMARY", summary),
+            _time("DTSTART", start),
+            _time("DTEND", end),
+            _time("DTSTAMP", stamp.changed_at),
+            _text("UID", uid),
+            _line("SEQUENCE", str(stamp.sequence)),
+            _category(category),
+            _text("CONTACT", contact) if contact is not None else "",
+            _time("CREATED", stamp.created_at),
+            _text("DESCRIPTION", description),
+            _time("LAST-MODIFIED", stamp.changed_at),
+            _text("LOCATION", location) if location is not None else "",
+            _constant("STATUS", status),
+            _constant("TRANSP", transparency),
+            _line("URL", url) if url is not None else "",
+        ]
+    )
 
 
 def _alarm(before: timedelta, text: str) -> str:
@@ -161,39 +250,27 @@ def _followup_description(
     return "\n\n".join(parts)
 
 
-def _stamp(event: Event, uid: str, stamp: Stamp) -> None:
-    event.add("uid", uid)
-    event.add("dtstamp", stamp.changed_at)
-    event.add("created", stamp.created_at)
-    event.add("last-modified", stamp.changed_at)
-    event.add("sequence", stamp.sequence)
-
-
 def followup_event(step: FollowUp, interview: Interview, timezone: str, stamp: Stamp) -> str:
     """One step as an open VEVENT, at its due time on the candidate's wall clock."""
     assert interview.id is not None
     zone = ZoneInfo(timezone)
     contact = next((c for c in interview.contacts if c.id == step.contact_id), None)
-    words = Words(interview, zone)
-    event = Event()
-    _stamp(event, followup_uid(interview.id, step.key), stamp)
-    event.add("summary", _title(step))
-    start = step.due_at.astimezone(zone)
-    event.add("dtstart", start)
-    event.add(
-        "dtend", (step.due_at + STEP_LENGTH.get(step.kind, DEFAULT_STEP_LENGTH)).astimezone(zone)
-    )
-    event.add("description", _followup_description(step, interview, contact, words))
-    if contact is not None:
-        event.add("contact", _contact_property(contact))
-    link = _link(step, contact, interview)
-    if link is not None:
-        event.add("url", link)
-    event.add("categories", ["Interview follow-up"])
-    event.add("transp", "TRANSPARENT")
     cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    return text_of(event).removesuffix(END)
+    return _event(
+        followup_uid(interview.id, step.key),
+        stamp,
+        _title(step),
+        (
+            step.due_at.astimezone(zone),
+            (step.due_at + STEP_LENGTH.get(step.kind, DEFAULT_STEP_LENGTH)).astimezone(zone),
+        ),
+        "Interview follow-up",
+        _followup_description(step, interview, contact, Words(interview, zone)),
+        contact=_contact_property(contact) if contact is not None else None,
+        status="CANCELLED" if cancelled else "CONFIRMED",
+        transparency="TRANSPARENT",
+        url=_link(step, contact, interview),
+    )
 
 
 def alarm_for(step_status: str | None) -> str:
@@ -210,34 +287,37 @@ _STEP_ALARMS = {status.value: FOLLOWUP_ALARM if status in OPEN else "" for statu
 _FORMAT_WORD = {Format.IN_PERSON: "Interview", Format.PHONE: "Phone interview"}
 
 
+def _interview_description(interview: Interview) -> str:
+    parts = []
+    if interview.contacts:
+        parts.append(
+            "\n".join(["Meeting:", *("\n".join(_contact_lines(c)) for c in interview.contacts)])
+        )
+    if interview.job_number:
+        parts.append(f"Job number: {interview.job_number}")
+    if interview.notes:
+        parts.append(interview.notes)
+    parts.append(
+        "Collect a card from everyone you meet and ask when they will decide; the follow-ups "
+        "are in this calendar."
+    )
+    return "\n\n".join(parts)
+
+
 def interview_event(interview: Interview, stamp: Stamp) -> str:
     """The interview itself as an open VEVENT, on its own time zone's wall clock."""
     assert interview.id is not None
     zone = ZoneInfo(interview.timezone)
-    event = Event()
-    _stamp(event, interview_uid(interview.id), stamp)
     word = _FORMAT_WORD.get(interview.format, "Video interview")
     round_ = f" (round {interview.round})" if interview.round > 1 else ""
-    event.add("summary", f"{word}: {interview.company} — {interview.role}{round_}")
-    event.add("dtstart", interview.starts_at.astimezone(zone))
-    event.add("dtend", interview.ends_at.astimezone(zone))
-    if interview.location:
-        event.add("location", interview.location)
-    lines = []
-    if interview.contacts:
-        lines.append(
-            "\n".join(["Meeting:", *("\n".join(_contact_lines(c)) for c in interview.contacts)])
-        )
-    if interview.job_number:
-        lines.append(f"Job number: {interview.job_number}")
-    if interview.notes:
-        lines.append(interview.notes)
-    lines.append(
-        "Collect a card from everyone you meet and ask when they will decide; the follow-ups "
-        "are in this calendar."
+    return _event(
+        interview_uid(interview.id),
+        stamp,
+        f"{word}: {interview.company} — {interview.role}{round_}",
+        (interview.starts_at.astimezone(zone), interview.ends_at.astimezone(zone)),
+        "Interview",
+        _interview_description(interview),
+        location=interview.location or None,
+        status="CONFIRMED",
+        transparency="OPAQUE",
     )
-    event.add("description", "\n\n".join(lines))
-    event.add("categories", ["Interview"])
-    event.add("transp", "OPAQUE")
-    event.add("status", "CONFIRMED")
-    return text_of(event).removesuffix(END)

@@ -1,0 +1,157 @@
+"""Stored event texts are written line by line for speed; icalendar's own serializer is the
+reference. Over generated interviews, steps, stamps and every time zone, each text must equal
+what an `icalendar.Event` holding the same properties gives from `to_ical()`, byte for byte."""
+
+import zoneinfo
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from icalendar import Event
+
+from service.domain.cadence import FollowUp, Status, plan
+from service.domain.model import Channel, Contact, ContactRole, Format, Interview
+from service.domain.texts import Words
+from service.ical import events
+from service.ical.events import Stamp
+from tests.unit.cadence_builders import make_candidate
+
+ZONES = sorted(zoneinfo.available_timezones())
+
+# Text that exercises escaping and folding: separators, backslashes, line ends, multi-byte
+# characters and long runs.
+TEXT = st.text(
+    alphabet=st.sampled_from(list("ab Z09,;:\\^\"'\n\r\téø—…日本😀")), min_size=1, max_size=120
+)
+OPTIONAL = st.none() | TEXT
+
+
+def _reference(uid: str, stamp: Stamp, properties: list[tuple[str, object]], category: str) -> str:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp.changed_at)
+    event.add("created", stamp.created_at)
+    event.add("last-modified", stamp.changed_at)
+    event.add("sequence", stamp.sequence)
+    for name, value in properties:
+        if value is not None:
+            event.add(name, value)
+    event.add("categories", [category])
+    return event.to_ical().decode().removesuffix(events.END)
+
+
+def reference_followup(step: FollowUp, interview: Interview, timezone: str, stamp: Stamp) -> str:
+    assert interview.id is not None
+    zone = ZoneInfo(timezone)
+    contact = next((c for c in interview.contacts if c.id == step.contact_id), None)
+    length = events.STEP_LENGTH.get(step.kind, events.DEFAULT_STEP_LENGTH)
+    description = events._followup_description(step, interview, contact, Words(interview, zone))
+    cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
+    return _reference(
+        events.followup_uid(interview.id, step.key),
+        stamp,
+        [
+            ("summary", events._title(step)),
+            ("dtstart", step.due_at.astimezone(zone)),
+            ("dtend", (step.due_at + length).astimezone(zone)),
+            ("description", description),
+            ("contact", events._contact_property(contact) if contact else None),
+            ("url", events._link(step, contact, interview)),
+            ("transp", "TRANSPARENT"),
+            ("status", "CANCELLED" if cancelled else "CONFIRMED"),
+        ],
+        "Interview follow-up",
+    )
+
+
+def reference_interview(interview: Interview, stamp: Stamp) -> str:
+    assert interview.id is not None
+    zone = ZoneInfo(interview.timezone)
+    word = events._FORMAT_WORD.get(interview.format, "Video interview")
+    round_ = f" (round {interview.round})" if interview.round > 1 else ""
+    return _reference(
+        events.interview_uid(interview.id),
+        stamp,
+        [
+            ("summary", f"{word}: {interview.company} — {interview.role}{round_}"),
+            ("dtstart", interview.starts_at.astimezone(zone)),
+            ("dtend", interview.ends_at.astimezone(zone)),
+            ("location", interview.location or None),
+            ("description", events._interview_description(interview)),
+            ("transp", "OPAQUE"),
+            ("status", "CONFIRMED"),
+        ],
+        "Interview",
+    )
+
+
+@st.composite
+def interviews(draw: st.DrawFn) -> Interview:
+    zone = draw(st.sampled_from(ZONES))
+    starts_at = draw(
+        st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31))
+    ).replace(tzinfo=UTC)
+    contacts = tuple(
+        Contact(
+            name=draw(TEXT),
+            role=draw(st.sampled_from(list(ContactRole))),
+            title=draw(OPTIONAL),
+            email=draw(st.none() | st.just("a.b+c@example.org")),
+            phone=draw(st.none() | st.just("+1 (212) 555-0100")),
+            address=draw(OPTIONAL),
+            preferred_channel=draw(st.none() | st.sampled_from(list(Channel))),
+            id=number,
+        )
+        for number in range(1, draw(st.integers(0, 3)) + 1)
+    )
+    return Interview(
+        candidate_id=1,
+        company=draw(TEXT),
+        role=draw(TEXT),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=draw(st.integers(1, 600))),
+        timezone=zone,
+        format=draw(st.sampled_from(list(Format))),
+        round=draw(st.integers(1, 4)),
+        job_number=draw(OPTIONAL),
+        location=draw(st.none() | st.just("") | TEXT),
+        notes=draw(OPTIONAL),
+        contacts=contacts,
+        id=draw(st.integers(1, 2**31 - 1)),
+    )
+
+
+STAMPS = st.builds(
+    Stamp,
+    sequence=st.integers(0, 10_000),
+    changed_at=st.datetimes(timezones=st.just(UTC)),
+    created_at=st.datetimes(timezones=st.just(UTC)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    interviews(),
+    st.sampled_from(ZONES),
+    STAMPS,
+    st.sampled_from(list(Status)),
+    st.integers(-30, 60),
+)
+def test_followup_texts_equal_icalendars(
+    interview: Interview, timezone: str, stamp: Stamp, status: Status, days: int
+) -> None:
+    candidate = make_candidate(timezone=timezone)
+    now = interview.starts_at + timedelta(days=days)
+    for step in plan(interview, candidate, now=now).followups:
+        step = replace(step, status=status, done_at=now if status is Status.DONE else None)
+        assert events.followup_event(step, interview, timezone, stamp) == reference_followup(
+            step, interview, timezone, stamp
+        )
+
+
+@settings(max_examples=200, deadline=None)
+@given(interviews(), STAMPS)
+def test_interview_texts_equal_icalendars(interview: Interview, stamp: Stamp) -> None:
+    assert events.interview_event(interview, stamp) == reference_interview(interview, stamp)
