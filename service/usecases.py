@@ -210,6 +210,22 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
     return result
 
 
+def _renderers(
+    interview: Interview, candidate: Candidate
+) -> tuple[repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
+    """How the interview's steps, and the interview itself, are rendered as events."""
+
+    def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
+        return events.followup_event(
+            step, interview, candidate.timezone, Stamp(sequence, at, created)
+        )
+
+    def render_interview(sequence: int, at: datetime, created: datetime) -> str:
+        return events.interview_event(interview, Stamp(sequence, at, created))
+
+    return render_step, render_interview
+
+
 def _store(
     session: Session,
     account_id: int,
@@ -220,15 +236,7 @@ def _store(
 ) -> None:
     """Save a plan with the calendar events of its steps and of the interview itself."""
     assert interview.id is not None
-
-    def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
-        return events.followup_event(
-            step, interview, candidate.timezone, Stamp(sequence, at, created)
-        )
-
-    def render_interview(sequence: int, at: datetime, created: datetime) -> str:
-        return events.interview_event(interview, Stamp(sequence, at, created))
-
+    render_step, render_interview = _renderers(interview, candidate)
     repository.save_plan(session, account_id, interview, plan, now, render_step)
     repository.save_interview_event(session, interview.id, render_interview, now)
 
@@ -316,13 +324,25 @@ def _create_interview(
     fields: Mapping[str, Any],
     now: datetime,
     invitation_uid: str | None = None,
-) -> Interview:
+) -> InterviewView:
+    """Add an interview with its first plan, and return it as a read would."""
     candidate = _owned_candidate(session, account_id, fields["candidate_id"])
     fields = _with_end(fields, fields["starts_at"], DEFAULT_DURATION)
     interview = _build(Interview, {"timezone": candidate.timezone, **fields})
     stored = repository.add_interview(session, account_id, interview, now, invitation_uid)
-    _replan(session, account_id, stored, now)
-    return stored
+    result = cadence.plan(stored, candidate, now=now, holidays=_holidays(candidate.country, stored))
+    render_step, render_interview = _renderers(stored, candidate)
+    steps, state, note = repository.add_plan(
+        session,
+        account_id,
+        stored,
+        candidate.timezone,
+        result,
+        now,
+        render_step,
+        render_interview(0, now, now),
+    )
+    return InterviewView(stored, steps, state, note)
 
 
 def create_interview(
@@ -336,8 +356,7 @@ def create_interview(
     candidate's, its length to an hour."""
     with db.writing() as session:
         _claim(session, claim, now)
-        interview = _create_interview(session, account_id, fields, now)
-        return _view(session, account_id, interview, now)
+        return _create_interview(session, account_id, fields, now)
 
 
 def get_interview(db: Database, account_id: int, interview_id: int, now: datetime) -> InterviewView:
@@ -471,8 +490,7 @@ def import_interview(
             session, account_id, candidate_id, invitation.uid
         )
         if known is None:
-            created = _create_interview(session, account_id, fields, now, invitation.uid)
-            return _view(session, account_id, created, now), True
+            return _create_interview(session, account_id, fields, now, invitation.uid), True
 
         def edit(current: Interview) -> Mapping[str, Any]:
             return {**fields, "contacts": _merge_contacts(fields["contacts"], current.contacts)}
@@ -641,7 +659,7 @@ def _next_round(
     interview: Interview,
     wanted: Mapping[str, Any],
     now: datetime,
-) -> Interview:
+) -> InterviewView:
     """The next round: a new interview linked to this one, with the same people unless told."""
     if wanted["starts_at"] <= interview.starts_at:
         raise InvalidInput("next_interview.starts_at must be after this interview's start")
@@ -705,24 +723,25 @@ def add_outcome(
             interview = repository.save_interview(
                 session, account_id, replace(interview, decision_date=decision_date), now
             )
-        next_interview = None
+        next_round = None
         if wanted is not None:
-            next_interview = _next_round(session, account_id, interview, wanted, now)
+            next_round = _next_round(session, account_id, interview, wanted, now)
+        next_interview_id = next_round.interview.id if next_round else None
         outcome = repository.add_outcome(
             session,
             account_id,
             interview_id,
             Outcome(0, kind, at, step_key, decision_date, fields.get("note")),
-            next_interview.id if next_interview else None,
+            next_interview_id,
             now,
         )
         _replan(session, account_id, interview, now)
         return OutcomeView(
             outcome,
             interview_id,
-            next_interview.id if next_interview else None,
+            next_interview_id,
             _view(session, account_id, interview, now),
-            _view(session, account_id, next_interview, now) if next_interview else None,
+            next_round,
         )
 
 

@@ -8,10 +8,12 @@ from typing import Any, NamedTuple
 from sqlalchemy import (
     ColumnElement,
     String,
+    Table,
     and_,
     cast,
     delete,
     func,
+    insert,
     literal,
     null,
     or_,
@@ -24,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from service.db.base import Base
 from service.db.tables import (
     AccountRow,
     ApiKeyRow,
@@ -414,53 +417,79 @@ def _interview(row: InterviewRow) -> Interview:
     )
 
 
-def _fill_contact(row: ContactRow, contact: Contact, position: int) -> None:
-    row.position = position
-    row.name = contact.name
-    row.title = contact.title
-    row.role = contact.role.value
-    row.email = contact.email
-    row.phone = contact.phone
-    row.address = contact.address
-    row.preferred_channel = contact.preferred_channel.value if contact.preferred_channel else None
-    row.is_primary = contact.primary
+def _contact_values(contact: Contact, position: int) -> dict[str, Any]:
+    return {
+        "position": position,
+        "name": contact.name,
+        "title": contact.title,
+        "role": contact.role.value,
+        "email": contact.email,
+        "phone": contact.phone,
+        "address": contact.address,
+        "preferred_channel": contact.preferred_channel.value if contact.preferred_channel else None,
+        "is_primary": contact.primary,
+    }
 
 
-def _fill_reference(row: ReferenceRow, reference: Reference, position: int) -> None:
-    row.position = position
-    row.name = reference.name
-    row.phone = reference.phone
-    row.email = reference.email
+def _reference_values(reference: Reference, position: int) -> dict[str, Any]:
+    return {
+        "position": position,
+        "name": reference.name,
+        "phone": reference.phone,
+        "email": reference.email,
+    }
+
+
+def _interview_values(interview: Interview) -> dict[str, Any]:
+    return {
+        "candidate_id": interview.candidate_id,
+        "previous_interview_id": interview.previous_interview_id,
+        "company": interview.company,
+        "role": interview.role,
+        "job_number": interview.job_number,
+        "starts_at": interview.starts_at,
+        "ends_at": interview.ends_at,
+        "timezone": interview.timezone,
+        "format": interview.format.value,
+        "round": interview.round,
+        "location": interview.location,
+        "process": interview.process.value,
+        "decision_date": interview.decision_date,
+        "notes": interview.notes,
+    }
+
+
+def _fill(row: Any, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
 
 
 def _fill_interview(row: InterviewRow, interview: Interview) -> None:
-    row.candidate_id = interview.candidate_id
-    row.previous_interview_id = interview.previous_interview_id
-    row.company = interview.company
-    row.role = interview.role
-    row.job_number = interview.job_number
-    row.starts_at = interview.starts_at
-    row.ends_at = interview.ends_at
-    row.timezone = interview.timezone
-    row.format = interview.format.value
-    row.round = interview.round
-    row.location = interview.location
-    row.process = interview.process.value
-    row.decision_date = interview.decision_date
-    row.notes = interview.notes
+    _fill(row, _interview_values(interview))
     # Contacts and references keep their ids (and so their follow-ups) when they are kept.
     kept_contacts: dict[int | None, ContactRow] = {c.id: c for c in row.contacts}
     row.contacts = []
     for position, contact in enumerate(interview.contacts):
         contact_row = kept_contacts.get(contact.id) or ContactRow()
-        _fill_contact(contact_row, contact, position)
+        _fill(contact_row, _contact_values(contact, position))
         row.contacts.append(contact_row)
     kept_references: dict[int | None, ReferenceRow] = {r.id: r for r in row.references}
     row.references = []
     for position, reference in enumerate(interview.references):
         reference_row = kept_references.get(reference.id) or ReferenceRow()
-        _fill_reference(reference_row, reference, position)
+        _fill(reference_row, _reference_values(reference, position))
         row.references.append(reference_row)
+
+
+def _insert(session: Session, entity: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows in one statement, below the ORM (a third faster for a plan's steps); their
+    new ids, in the order given."""
+    if not rows:
+        return []
+    table = entity.__table__
+    assert isinstance(table, Table)
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.connection().execute(statement, rows).scalars())
 
 
 def add_interview(
@@ -470,13 +499,44 @@ def add_interview(
     now: datetime,
     invitation_uid: str | None = None,
 ) -> Interview:
-    row = InterviewRow(
-        account_id=account_id, created_at=now, updated_at=now, invitation_uid=invitation_uid
+    """Store a new interview with its contacts and references; returned with their ids."""
+    (interview_id,) = _insert(
+        session,
+        InterviewRow,
+        [
+            {
+                **_interview_values(interview),
+                "account_id": account_id,
+                "invitation_uid": invitation_uid,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
     )
-    _fill_interview(row, interview)
-    session.add(row)
-    session.flush()
-    return _interview(row)
+    contact_ids = _insert(
+        session,
+        ContactRow,
+        [
+            {**_contact_values(contact, position), "interview_id": interview_id}
+            for position, contact in enumerate(interview.contacts)
+        ],
+    )
+    reference_ids = _insert(
+        session,
+        ReferenceRow,
+        [
+            {**_reference_values(reference, position), "interview_id": interview_id}
+            for position, reference in enumerate(interview.references)
+        ],
+    )
+    contacts = zip(interview.contacts, contact_ids, strict=True)
+    references = zip(interview.references, reference_ids, strict=True)
+    return replace(
+        interview,
+        id=interview_id,
+        contacts=tuple(replace(contact, id=new_id) for contact, new_id in contacts),
+        references=tuple(replace(reference, id=new_id) for reference, new_id in references),
+    )
 
 
 def interview_id_by_invitation(
@@ -592,21 +652,23 @@ def _step(row: FollowUpRow) -> FollowUp:
     )
 
 
-def _fill_step(row: FollowUpRow, step: FollowUp) -> None:
-    row.key = step.key
-    row.kind = step.kind.value
-    row.channel = step.channel.value if step.channel else None
-    row.contact_id = step.contact_id
-    row.ideal_at = step.ideal_at
-    row.due_at = step.due_at
-    row.deadline_at = step.deadline_at
-    row.status = step.status.value
-    row.late = step.late
-    row.why = step.why
-    row.summary = step.summary
-    row.checklist = list(step.checklist)
-    row.done_at = step.done_at
-    row.snoozed_until = step.snoozed_until
+def _step_values(step: FollowUp) -> dict[str, Any]:
+    return {
+        "key": step.key,
+        "kind": step.kind.value,
+        "channel": step.channel.value if step.channel else None,
+        "contact_id": step.contact_id,
+        "ideal_at": step.ideal_at,
+        "due_at": step.due_at,
+        "deadline_at": step.deadline_at,
+        "status": step.status.value,
+        "late": step.late,
+        "why": step.why,
+        "summary": step.summary,
+        "checklist": list(step.checklist),
+        "done_at": step.done_at,
+        "snoozed_until": step.snoozed_until,
+    }
 
 
 def _record(row: FollowUpRow, timezone: str) -> FollowUpRecord:
@@ -631,6 +693,38 @@ StepRenderer = Callable[[FollowUp, int, datetime, datetime], str]
 """Renders a step's event from the step, its sequence, when it last changed and was created."""
 
 
+def _add_steps(
+    session: Session,
+    account_id: int,
+    interview: Interview,
+    steps: Sequence[FollowUp],
+    now: datetime,
+    render: StepRenderer,
+) -> list[int]:
+    """Store new steps with their events, in one statement; their ids in the order given."""
+    return _insert(
+        session,
+        FollowUpRow,
+        [
+            {
+                **_step_values(step),
+                "account_id": account_id,
+                "candidate_id": interview.candidate_id,
+                "interview_id": interview.id,
+                "sequence": 0,
+                "created_at": now,
+                "updated_at": now,
+                "ics": render(step, 0, now, now),
+            }
+            for step in steps
+        ],
+    )
+
+
+def _cadence_values(plan: Plan) -> dict[str, str]:
+    return {"cadence_state": plan.state.value, "cadence_note": plan.note[:500]}
+
+
 def save_plan(
     session: Session,
     account_id: int,
@@ -648,20 +742,11 @@ def save_plan(
             select(FollowUpRow).where(FollowUpRow.interview_id == interview.id)
         )
     }
+    new = []
     for step in plan.followups:
         row = rows.get(step.key)
         if row is None:
-            row = FollowUpRow(
-                account_id=account_id,
-                candidate_id=interview.candidate_id,
-                interview_id=interview.id,
-                sequence=0,
-                created_at=now,
-                updated_at=now,
-                ics=render(step, 0, now, now),
-            )
-            _fill_step(row, step)
-            session.add(row)
+            new.append(step)
             continue
         if (
             _step(row) == step
@@ -669,17 +754,50 @@ def save_plan(
             and row.ics == render(step, row.sequence, row.updated_at, row.created_at)
         ):
             continue
-        _fill_step(row, step)
+        _fill(row, _step_values(step))
         row.candidate_id = interview.candidate_id
         row.sequence += 1
         row.updated_at = now
         row.ics = render(step, row.sequence, now, row.created_at)
+    _add_steps(session, account_id, interview, new, now, render)
+    session.execute(
+        update(InterviewRow).where(InterviewRow.id == interview.id).values(**_cadence_values(plan))
+    )
+    session.flush()
+
+
+class StoredPlan(NamedTuple):
+    followups: list[FollowUpRecord]
+    cadence_state: str
+    cadence_note: str
+
+
+def add_plan(
+    session: Session,
+    account_id: int,
+    interview: Interview,
+    timezone: str,
+    plan: Plan,
+    now: datetime,
+    render: StepRenderer,
+    interview_event: str,
+) -> StoredPlan:
+    """Store the first plan of an interview just added, with the interview's own event (its
+    first, made `now`); returns what was stored, as reading it back would give it."""
+    assert interview.id is not None
+    ids = _add_steps(session, account_id, interview, plan.followups, now, render)
+    cadence = _cadence_values(plan)
     session.execute(
         update(InterviewRow)
         .where(InterviewRow.id == interview.id)
-        .values(cadence_state=plan.state.value, cadence_note=plan.note[:500])
+        .values(ics=interview_event, ics_changed_at=now, **cadence)
     )
-    session.flush()
+    records = [
+        FollowUpRecord(followup_id, interview.id, interview.candidate_id, timezone, 0, now, step)
+        for followup_id, step in zip(ids, plan.followups, strict=True)
+    ]
+    records.sort(key=lambda record: (record.step.due_at, record.id))
+    return StoredPlan(records, cadence["cadence_state"], cadence["cadence_note"])
 
 
 def save_interview_event(

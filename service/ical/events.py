@@ -11,7 +11,7 @@ zone), but took 0.4 ms an event, most of the cost of creating an interview.
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -129,7 +129,7 @@ def _event(
     url: str | None = None,
 ) -> str:
     """An open VEVENT, its properties in icalendar's order: the canonical ones first, then the
-    rest by name."""
+    rest by name. The stamps are in UTC, as RFC 5545 requires."""
     start, end = span
     return "".join(
         [
@@ -137,14 +137,14 @@ def _event(
             _text("SUMMARY", summary),
             _time("DTSTART", start),
             _time("DTEND", end),
-            _time("DTSTAMP", stamp.changed_at),
+            _time("DTSTAMP", stamp.changed_at.astimezone(UTC)),
             _text("UID", uid),
             _line("SEQUENCE", str(stamp.sequence)),
             _category(category),
             _text("CONTACT", contact) if contact is not None else "",
-            _time("CREATED", stamp.created_at),
+            _time("CREATED", stamp.created_at.astimezone(UTC)),
             _text("DESCRIPTION", description),
-            _time("LAST-MODIFIED", stamp.changed_at),
+            _time("LAST-MODIFIED", stamp.changed_at.astimezone(UTC)),
             _text("LOCATION", location) if location is not None else "",
             _constant("STATUS", status),
             _constant("TRANSP", transparency),

@@ -4,7 +4,7 @@ what an `icalendar.Event` holding the same properties gives from `to_ical()`, by
 
 import zoneinfo
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +26,19 @@ TEXT = st.text(
     alphabet=st.sampled_from(list("ab Z09,;:\\^\"'\n\r\téø—…日本😀")), min_size=1, max_size=120
 )
 OPTIONAL = st.none() | TEXT
+
+# Instants arrive at any offset: from the database in UTC, from clients at theirs.
+OFFSETS = st.sampled_from(
+    [
+        UTC,
+        timezone(timedelta(hours=-5)),
+        timezone(timedelta(hours=5, minutes=45)),
+        ZoneInfo("Asia/Kolkata"),
+    ]
+)
+INSTANTS = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2090, 12, 31), timezones=OFFSETS
+)
 
 
 def _reference(uid: str, stamp: Stamp, properties: list[tuple[str, object]], category: str) -> str:
@@ -91,8 +104,10 @@ def reference_interview(interview: Interview, stamp: Stamp) -> str:
 def interviews(draw: st.DrawFn) -> Interview:
     zone = draw(st.sampled_from(ZONES))
     starts_at = draw(
-        st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31))
-    ).replace(tzinfo=UTC)
+        st.datetimes(
+            min_value=datetime(2020, 1, 1), max_value=datetime(2040, 12, 31), timezones=OFFSETS
+        )
+    )
     contacts = tuple(
         Contact(
             name=draw(TEXT),
@@ -123,12 +138,7 @@ def interviews(draw: st.DrawFn) -> Interview:
     )
 
 
-STAMPS = st.builds(
-    Stamp,
-    sequence=st.integers(0, 10_000),
-    changed_at=st.datetimes(timezones=st.just(UTC)),
-    created_at=st.datetimes(timezones=st.just(UTC)),
-)
+STAMPS = st.builds(Stamp, sequence=st.integers(0, 10_000), changed_at=INSTANTS, created_at=INSTANTS)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
