@@ -174,6 +174,8 @@ class FollowUpRow(Base):
         UniqueConstraint("interview_id", "key"),
         Index("ix_followups_account_due", "account_id", "due_at", "id"),
         Index("ix_followups_candidate_due", "candidate_id", "due_at"),
+        # An interview's steps in due order, however many the account has.
+        Index("ix_followups_interview_due", "interview_id", "due_at", "id"),
         # A feed's version from the index alone, without reading the stored events.
         Index("ix_followups_candidate_version", "candidate_id", "updated_at", "sequence"),
     )

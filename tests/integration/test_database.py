@@ -4,7 +4,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from service import usecases
 from service.db import repository
@@ -131,3 +131,36 @@ def test_a_candidate_reads_back_equal(db: Database) -> None:
     assert usecases.get_candidate(db, account_id, candidate_id) == Candidate(
         id=candidate_id, name="Ada", timezone="Asia/Kolkata"
     )
+
+
+def test_an_interviews_steps_are_found_through_its_own_index(db: Database) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planner, which has no statistics to go by")
+    account_id, candidate_id = _candidate(db)
+    fields = {
+        "candidate_id": candidate_id,
+        "company": "Acme",
+        "role": "Engineer",
+        "starts_at": datetime(2026, 12, 1, 15, tzinfo=UTC),
+        "format": Format.PHONE,
+        "contacts": (Contact("Jane"),),
+    }
+    interview = usecases.create_interview(db, account_id, fields, NOW).interview
+    assert interview.id is not None
+    seen: list[tuple[str, object]] = []
+
+    def keep(
+        _conn: object, _cursor: object, statement: str, parameters: object, *_: object
+    ) -> None:
+        if "FROM followups" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        usecases.get_interview(db, account_id, interview.id, NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    [(statement, parameters)] = seen
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    assert any("ix_followups_interview_due" in row[-1] for row in plan), plan
