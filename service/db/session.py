@@ -1,5 +1,6 @@
 """Engines and transactions: SQLite tuned for concurrent writers, PostgreSQL through psycopg 3."""
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
+from service.errors import Unavailable
 
 
 def _sqlite_engine(url: URL, settings: Settings) -> Engine:
@@ -74,6 +76,11 @@ class Database:
         )
         # Writes committed through this object: what was read before one may be out of date.
         self.generation = 0
+        # SQLite has one writer at a time. This process's writers take turns on a lock, handed
+        # on at once, rather than in SQLite's busy handler, which sleeps up to 100 ms between
+        # tries; writers in other processes still wait under busy_timeout.
+        self._write_turn = threading.Lock() if self.engine.dialect.name == "sqlite" else None
+        self._write_wait = settings.sqlite_busy_timeout_ms / 1000
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -84,10 +91,15 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """A transaction that commits when the block succeeds and rolls back when it raises."""
+        turn = self._write_turn
+        if turn is not None and not turn.acquire(timeout=self._write_wait):
+            raise Unavailable("the database is busy; retry shortly")
         try:
             with self._writer() as session, session.begin():
                 yield session
         finally:
+            if turn is not None:
+                turn.release()
             self.generation += 1
 
     def ping(self) -> None:

@@ -1,15 +1,19 @@
 """What storage guarantees: instants keep their meaning, SQLite is tuned for concurrency."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 from service import usecases
+from service.config import Settings
 from service.db import repository
 from service.db.session import Database
 from service.domain.model import Candidate, Contact, Format
+from service.errors import Unavailable
 from tests.builders import NOW
 
 
@@ -99,6 +103,35 @@ def test_concurrent_writers_neither_fail_nor_lose_writes(db: Database) -> None:
     with db.engine.connect() as connection:
         count = connection.execute(text("SELECT count(*) FROM candidates")).scalar_one()
     assert count == threads * writes + 1
+
+
+def test_sqlite_writers_of_one_process_take_turns_and_give_up_after_the_busy_timeout(
+    settings: Settings,
+) -> None:
+    if make_url(settings.database_url).get_backend_name() != "sqlite":
+        pytest.skip("SQLite has one writer at a time; PostgreSQL locks rows")
+    db = Database(settings.model_copy(update={"sqlite_busy_timeout_ms": 200}))
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.writing():
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        started = time.monotonic()
+        with pytest.raises(Unavailable), db.writing():
+            pass
+        assert time.monotonic() - started >= 0.2
+    finally:
+        release.set()
+        holder.join()
+    with db.writing() as session:  # the turn was handed back
+        session.execute(text("SELECT 1"))
+    db.dispose()
 
 
 def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
