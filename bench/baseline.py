@@ -1,6 +1,8 @@
-"""The limit the feed is measured against: a bare FastAPI app returning the same bytes from memory,
-with the same ETag and a 304 when the client has them. Run by bench/run.py under uvicorn with the
-same options as the service."""
+"""The limits measured against: a bare FastAPI app returning the same bytes from memory, with the
+same ETag and a 304 when the client has them; and, for the create, a route that takes the same
+request body, validates it with the service's own model, and answers with the bytes of a real
+create's answer, doing nothing else. Run by bench/run.py under uvicorn with the same options as
+the service."""
 
 import os
 from pathlib import Path
@@ -8,8 +10,11 @@ from typing import Annotated
 
 from fastapi import FastAPI, Header, Response
 
+from service.api.schemas import InterviewCreate
+
 BODY = Path(os.environ["BASELINE_FEED"]).read_bytes()
 ETAG = os.environ["BASELINE_ETAG"]
+ANSWER = Path(os.environ["BASELINE_ANSWER"]).read_bytes()
 
 app = FastAPI()
 
@@ -20,3 +25,8 @@ def feed(if_none_match: Annotated[str | None, Header()] = None) -> Response:
     if if_none_match == ETAG:
         return Response(status_code=304, headers=headers)
     return Response(BODY, media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+@app.post("/v1/interviews", status_code=201)
+def create(body: InterviewCreate) -> Response:
+    return Response(ANSWER, status_code=201, media_type="application/json")

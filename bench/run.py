@@ -6,6 +6,9 @@ to a baseline taken in the same run, on SQLite and (when reachable) PostgreSQL.
 3. building a feed after a change vs reading and joining the same stored
    events (in process, median of many)                                      goal <= 3
 4. create interview vs a trivial JSON endpoint (/healthz) on the same server goal >= 0.2
+   and, for the record, the floor under any create: the same request and answer
+   doing nothing, plus planning and rendering, plus storing the same rows with
+   the database driver alone
 5. feed, list and due-today latency with 10,000 vs 10 candidates            goal <= 1.2
 6. the same calendar served by Radicale (a CalDAV server), for the record
 
@@ -39,6 +42,8 @@ from service.config import Settings
 from service.db import tables  # noqa: F401  (registers the tables on Base.metadata)
 from service.db.base import Base
 from service.db.session import Database
+from service.domain import cadence
+from service.ical import events
 from service.ical.feeds import FeedCache
 from tests.system.servers import Server, new_api_key
 
@@ -282,6 +287,83 @@ def build_vs_join(url: str, token: str, candidate_id: int) -> tuple[float, float
     return built, joined, in_memory
 
 
+def create_floor(url: str, key: str, interview_id: int) -> tuple[float, float]:
+    """Seconds a create cannot go below, in process: planning the stored interview and rendering
+    its events (the domain work), and storing copies of its rows through the database driver
+    alone, without SQLAlchemy, in one transaction per copy (the storage work)."""
+    db = Database(Settings(database_url=url))
+    now = datetime.now(UTC)
+    account_id = usecases.authenticate(db, key)
+    view = usecases.get_interview(db, account_id, interview_id, now)
+    interview = view.interview
+    candidate = usecases.get_candidate(db, account_id, interview.candidate_id)
+
+    def domain() -> object:
+        plan = cadence.plan(
+            interview, candidate, now=now, holidays=usecases._holidays(candidate.country, interview)
+        )
+        stamp = events.Stamp(0, now, now)
+        steps = [
+            events.followup_event(s, interview, candidate.timezone, stamp) for s in plan.followups
+        ]
+        return steps, events.interview_event(interview, stamp)
+
+    sqlite = db.engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    children = ("contacts", "interview_references", "followups")
+    raw = db.engine.raw_connection()
+    cursor = raw.cursor()
+
+    def rows(table: str, where: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        cursor.execute(f"SELECT * FROM {table} WHERE {where} = {mark}", (interview_id,))
+        names = [column[0] for column in cursor.description]
+        return names, [tuple(row) for row in cursor.fetchall()]
+
+    stored = {"interviews": rows("interviews", "id")}
+    stored.update({table: rows(table, "interview_id") for table in children})
+    copies: list[int] = []
+
+    def insert(table: str) -> str:
+        names = stored[table][0][1:]  # all but the id
+        return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+
+    def begin() -> None:
+        if sqlite:  # the service's connections leave BEGIN to it
+            cursor.execute("BEGIN IMMEDIATE")
+
+    def commit() -> None:
+        if sqlite:
+            cursor.execute("COMMIT")
+        else:
+            raw.commit()
+
+    def store() -> None:
+        begin()
+        cursor.execute(insert("interviews") + " RETURNING id", stored["interviews"][1][0][1:])
+        returned = cursor.fetchone()
+        assert returned is not None
+        new_id = returned[0]
+        for table in children:
+            names, values = stored[table]
+            at = names.index("interview_id")
+            cursor.executemany(
+                insert(table), [(*row[1:at], new_id, *row[at + 1 :]) for row in values]
+            )
+        commit()
+        copies.append(new_id)
+
+    domain_seconds = median_seconds(domain, 60)
+    store_seconds = median_seconds(store, 60)
+    begin()
+    cursor.execute(
+        f"DELETE FROM interviews WHERE id IN ({', '.join([mark] * len(copies))})", copies
+    )
+    commit()
+    raw.close()
+    db.dispose()
+    return domain_seconds, store_seconds
+
+
 def radicale(folder: Path, calendar: bytes, seconds: float) -> Load | None:
     """The same calendar served by Radicale from its filesystem store."""
     if shutil.which("radicale") is None and not (Path(sys.executable).parent / "radicale").exists():
@@ -343,6 +425,14 @@ def run_backend(name: str, folder: Path, seconds: float) -> dict[str, Any]:
         first = httpx.get(service.url + feed)
         etag = first.headers["etag"]
         (folder / "feed.ics").write_bytes(first.content)
+        create_body = interview_body(candidate["id"], datetime.now(UTC) + timedelta(days=3))
+        answer = httpx.post(
+            service.url + "/v1/interviews",
+            json=create_body,
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert answer.status_code == 201, answer.text
+        (folder / "answer.json").write_bytes(answer.content)
         results["feed_bytes"] = len(first.content)
         results["events"] = first.content.count(b"BEGIN:VEVENT")
 
@@ -363,6 +453,7 @@ def run_backend(name: str, folder: Path, seconds: float) -> dict[str, Any]:
             ready="/feed.ics",
             BASELINE_FEED=str(folder / "feed.ics"),
             BASELINE_ETAG=etag,
+            BASELINE_ANSWER=str(folder / "answer.json"),
         )
         baseline.start()
         try:
@@ -375,17 +466,21 @@ def run_backend(name: str, folder: Path, seconds: float) -> dict[str, Any]:
                 wrk(service.url + feed, seconds, headers=tag),
                 wrk(baseline.url + "/feed.ics", seconds, headers=tag),
             )
+            script = post_script(create_body, key)
+            bare_create = wrk(baseline.url + "/v1/interviews", seconds, script=script)
+            assert not bare_create.errors
         finally:
             baseline.stop()
 
         results["build"] = build_vs_join(backend.url, token, candidate["id"])
 
-        script = post_script(
-            interview_body(candidate["id"], datetime.now(UTC) + timedelta(days=3)), key
-        )
         trivial = wrk(service.url + "/healthz", seconds)
         created = wrk(service.url + "/v1/interviews", seconds, script=script)
         results["create"] = (created, trivial)
+        results["create_floor"] = (
+            bare_create,
+            *create_floor(backend.url, key, answer.json()["id"]),
+        )
 
         service.stop()
 
@@ -468,6 +563,20 @@ def report(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
             f"{created.rate:.0f} vs {trivial.rate:.0f} req/s",
             f"{created.rate / trivial.rate:.2f}x (goal >= 0.2)",
             created.rate / trivial.rate >= 0.2 and not created.errors,
+        )
+    )
+    bare, domain, storing = results["create_floor"]
+    # What no create can go below: the same request and answer with no work, plus the plan and
+    # its events, plus storing the rows through the driver alone.
+    floor = 1 / (1 / bare.rate + domain + storing)
+    rows.append(
+        (
+            "4. the floor: same request and answer doing nothing; + plan and render; + store "
+            "with the driver alone",
+            f"{bare.rate:.0f} req/s; + {domain * 1000:.2f} ms; + {storing * 1000:.2f} ms "
+            f"= at best {floor:.0f} req/s",
+            f"{floor / trivial.rate:.2f}x at best (for the record)",
+            None,
         )
     )
     for name, (many, few) in results["scale"].items():
