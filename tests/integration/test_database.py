@@ -2,7 +2,9 @@
 
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
@@ -180,10 +182,10 @@ def test_an_interviews_steps_are_found_through_its_own_index(db: Database) -> No
     }
     interview = usecases.create_interview(db, account_id, fields, NOW).interview
     assert interview.id is not None
-    seen: list[tuple[str, object]] = []
+    seen: list[tuple[str, Sequence[Any]]] = []
 
     def keep(
-        _conn: object, _cursor: object, statement: str, parameters: object, *_: object
+        _conn: object, _cursor: object, statement: str, parameters: Sequence[Any], *_: object
     ) -> None:
         if "FROM followups" in statement:
             seen.append((statement, parameters))

@@ -52,7 +52,8 @@ def _reference(uid: str, stamp: Stamp, properties: list[tuple[str, object]], cat
         if value is not None:
             event.add(name, value)
     event.add("categories", [category])
-    return event.to_ical().decode().removesuffix(events.END)
+    text: str = event.to_ical().decode()
+    return text.removesuffix(events.END)
 
 
 def reference_followup(step: FollowUp, interview: Interview, timezone: str, stamp: Stamp) -> str:
