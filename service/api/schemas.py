@@ -64,6 +64,7 @@ Notes = Annotated[str, _bounded(4000), AfterValidator(_printable)]
 Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    AfterValidator(_printable),
 ]
 Phone = Annotated[
     str,

@@ -174,6 +174,7 @@ BAD_INTERVIEWS: list[tuple[dict[str, Any], str]] = [
     ({"notes": "n" * 4001}, "notes"),
     ({"contacts": [contact_body()] * 21}, "contacts"),
     ({"contacts": [contact_body(email="not-an-email")]}, "email"),
+    ({"contacts": [contact_body(email="jane\x00@acme.example")]}, "control characters"),
     ({"contacts": [contact_body(phone="call me maybe")]}, "phone"),
     ({"contacts": [contact_body(role="ceo")]}, "role"),
     ({"contacts": [contact_body(primary=True), contact_body(primary=True)]}, "at most one"),
