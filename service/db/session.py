@@ -2,16 +2,23 @@
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
 from service.errors import Unavailable
+
+# SQLite copies the write-ahead log back into the database file (a checkpoint, with its fsyncs)
+# in whichever commit crosses this many pages; a thread of the Database does it in the
+# background long before, so a commit seldom does. Crash recovery reads at most this much log.
+WAL_PAGES_BEFORE_A_COMMIT_CHECKPOINTS = 10_000
+CHECKPOINT_EVERY_SECONDS = 0.5
 
 
 def _sqlite_engine(url: URL, settings: Settings) -> Engine:
@@ -37,6 +44,7 @@ def _sqlite_engine(url: URL, settings: Settings) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES_BEFORE_A_COMMIT_CHECKPOINTS}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -81,6 +89,26 @@ class Database:
         # tries; writers in other processes still wait under busy_timeout.
         self._write_turn = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         self._write_wait = settings.sqlite_busy_timeout_ms / 1000
+        self._stop = threading.Event()
+        self._checkpointer: threading.Thread | None = None
+        on_disk = self.engine.url.database not in (None, "", ":memory:")
+        if self.engine.dialect.name == "sqlite" and on_disk:
+            self._checkpointer = threading.Thread(
+                target=self._checkpoint, name="sqlite-checkpoint", daemon=True
+            )
+            self._checkpointer.start()
+
+    def _checkpoint(self) -> None:
+        """Copy committed log pages into the database file every half second, beside the
+        writers (a passive checkpoint waits for no one and stops no one)."""
+        written = self.generation
+        while not self._stop.wait(CHECKPOINT_EVERY_SECONDS):
+            if self.generation == written:
+                continue
+            written = self.generation
+            # A busy or vanished database: the next round does it, or a commit past the limit.
+            with suppress(SQLAlchemyError), self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -108,4 +136,7 @@ class Database:
             connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        self._stop.set()
+        if self._checkpointer is not None:
+            self._checkpointer.join()
         self.engine.dispose()
