@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         description="How long a replica answers feed polls from memory before asking the "
         "database again; its own writes count at once, other replicas' within this time.",
     )
+    api_key_trust_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a replica trusts an API key it has checked before asking the "
+        "database again, so a revoked key stops working within this time; 0 to always ask.",
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where rate-limit counters live: memory:// (this process) or a Redis URL "

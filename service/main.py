@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from service import __doc__ as summary
+from service import usecases
 from service.api import candidates, feeds, followups, health, interviews, problems
 from service.api.hardening import BodyLimit, SecurityHeaders
 from service.api.idempotency import Idempotency
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     app.state.feed_cache = FeedCache(fresh_for=settings.feed_revalidate_seconds)
+    app.state.keys = usecases.TrustedKeys(db, settings.api_key_trust_seconds)
     problems.install(app, settings.retry_after_seconds)
     app.include_router(health.router)
     app.include_router(candidates.router)
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(followups.router)
     app.include_router(feeds.router)
     app.add_middleware(feeds.FeedPolls, db=db, cache=app.state.feed_cache)
-    app.add_middleware(Idempotency, db=db)
+    app.add_middleware(Idempotency, db=db, keys=app.state.keys)
     app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

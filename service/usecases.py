@@ -102,6 +102,34 @@ def authenticate(db: Database, key: str) -> int:
     raise Unauthorized("the API key is missing, unknown or revoked")
 
 
+class TrustedKeys:
+    """API keys this process has checked, trusted again for `seconds` after each check so that
+    most requests skip the database; a key revoked meanwhile stops working within that time.
+    Only keys that passed are kept, under their digest, at most `most` of them."""
+
+    def __init__(self, db: Database, seconds: float, most: int = 10_000) -> None:
+        self.db = db
+        self.seconds = seconds
+        self.most = most
+        self._checked: dict[str, tuple[int, float]] = {}
+
+    def known(self, key: str) -> int | None:
+        """The account of a key checked less than `seconds` ago, without asking the database."""
+        found = self._checked.get(digest(key)) if self.seconds > 0 else None
+        if found is None or time.monotonic() - found[1] >= self.seconds:
+            return None
+        return found[0]
+
+    def check(self, key: str) -> int:
+        """The key's account, from the database (see `authenticate`); remembered if it passed."""
+        account_id = authenticate(self.db, key)
+        if self.seconds > 0:
+            if len(self._checked) >= self.most:
+                self._checked.clear()
+            self._checked[digest(key)] = (account_id, time.monotonic())
+        return account_id
+
+
 # Candidates
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from service import usecases
@@ -62,13 +63,18 @@ _bearer = HTTPBearer(
 )
 
 
-def get_account(
-    db: DbDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+async def get_account(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> int:
     """The calling account's id, from the Authorization: Bearer header."""
     if credentials is None:
         raise Unauthorized("send the API key as Authorization: Bearer ifk_…")
-    return usecases.authenticate(db, credentials.credentials)
+    keys: usecases.TrustedKeys = request.app.state.keys
+    known = keys.known(credentials.credentials)
+    if known is not None:
+        return known
+    return await run_in_threadpool(keys.check, credentials.credentials)
 
 
 AccountDep = Annotated[int, Depends(get_account)]

@@ -27,9 +27,10 @@ _KEPT = ("content-type", "location")
 
 
 class Idempotency:
-    def __init__(self, app: ASGIApp, db: Database) -> None:
+    def __init__(self, app: ASGIApp, db: Database, keys: usecases.TrustedKeys) -> None:
         self.app = app
         self.db = db
+        self.keys = keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -94,8 +95,12 @@ class Idempotency:
         scheme, _, credentials = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not credentials:
             return None
+        key = credentials.strip()
+        known = self.keys.known(key)
+        if known is not None:
+            return known
         try:
-            return await run_in_threadpool(usecases.authenticate, self.db, credentials.strip())
+            return await run_in_threadpool(self.keys.check, key)
         except Unauthorized:
             return None
 

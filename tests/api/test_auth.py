@@ -1,12 +1,15 @@
 """Every /v1 call needs a valid, unrevoked API key; failures are 401 problems."""
 
+import time
 from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from service import usecases
+from service.config import Settings
 from service.db.session import Database
+from service.main import create_app
 
 
 @pytest.mark.parametrize(
@@ -43,13 +46,44 @@ def test_a_key_with_the_right_id_but_wrong_secret_is_refused(
 
 
 def test_a_valid_key_is_accepted_and_a_revoked_one_is_not(
-    client: TestClient, db: Database, api_key: str, auth: dict[str, str]
+    settings: Settings, db: Database, api_key: str, auth: dict[str, str]
 ) -> None:
-    assert client.get("/v1/candidates", headers=auth).status_code == 200
-    public_id = api_key.split("_")[1]
-    assert usecases.revoke_key(db, public_id, datetime.now(UTC))
-    assert client.get("/v1/candidates", headers=auth).status_code == 401
-    assert not usecases.revoke_key(db, public_id, datetime.now(UTC))
+    always_asks = create_app(settings.model_copy(update={"api_key_trust_seconds": 0}))
+    with TestClient(always_asks) as client:
+        assert client.get("/v1/candidates", headers=auth).status_code == 200
+        public_id = api_key.split("_")[1]
+        assert usecases.revoke_key(db, public_id, datetime.now(UTC))
+        assert client.get("/v1/candidates", headers=auth).status_code == 401
+        assert not usecases.revoke_key(db, public_id, datetime.now(UTC))
+
+
+def test_a_revoked_key_stops_working_once_its_trust_runs_out(
+    settings: Settings, db: Database, api_key: str, auth: dict[str, str]
+) -> None:
+    app = create_app(settings.model_copy(update={"api_key_trust_seconds": 0.5}))
+    with TestClient(app) as client:
+        assert client.get("/v1/candidates", headers=auth).status_code == 200
+        assert usecases.revoke_key(db, api_key.split("_")[1], datetime.now(UTC))
+        checked = time.monotonic()
+        # Within the trust window the process still takes the key it checked…
+        still = client.get("/v1/candidates", headers=auth).status_code
+        if time.monotonic() - checked < 0.5:
+            assert still == 200
+        time.sleep(0.5)
+        # …and after it, asks the database again.
+        assert client.get("/v1/candidates", headers=auth).status_code == 401
+        assert client.post("/v1/candidates", headers=auth, json={"name": "A"}).status_code == 401
+
+
+def test_only_keys_that_passed_are_trusted(
+    settings: Settings, db: Database, api_key: str, auth: dict[str, str]
+) -> None:
+    forged = {"Authorization": f"Bearer {api_key[: api_key.rindex('_') + 1]}{'x' * 43}"}
+    app = create_app(settings.model_copy(update={"api_key_trust_seconds": 60}))
+    with TestClient(app) as client:
+        assert client.get("/v1/candidates", headers=forged).status_code == 401
+        assert client.get("/v1/candidates", headers=auth).status_code == 200
+        assert client.get("/v1/candidates", headers=forged).status_code == 401
 
 
 def test_the_key_is_stored_only_as_a_hash(db: Database, api_key: str) -> None:
