@@ -5,16 +5,17 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import make_url
 
 from service import usecases
 from service.config import Settings
 from service.db import repository
+from service.db.base import Base
 from service.db.session import Database
 from service.domain.model import Candidate, Contact, Format
 from service.errors import Unavailable
@@ -164,6 +165,59 @@ def test_sqlite_copies_committed_writes_into_the_database_file_in_the_background
             time.sleep(0.1)
     finally:
         db.dispose()
+
+
+def test_a_new_interviews_rows_are_stored_as_sqlalchemy_binds_their_values(
+    db: Database,
+) -> None:
+    """A create writes its rows as SQL text with values converted beforehand; what it stores
+    must match, in SQL, the same values bound by SQLAlchemy, and read back equal."""
+    account_id, candidate_id = _candidate(db)
+    view = usecases.create_interview(
+        db,
+        account_id,
+        {
+            "candidate_id": candidate_id,
+            "company": "Acme",
+            "role": "Engineer",
+            "starts_at": datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=-7))),
+            "format": Format.IN_PERSON,
+            "decision_date": date(2026, 4, 20),
+            "contacts": (Contact("Jane", email="jane@acme.example"), Contact("Raj")),
+        },
+        NOW,
+    )
+    interview = view.interview
+    assert interview.id is not None and len(view.followups) > 3
+    followups = Base.metadata.tables["followups"]
+    interviews = Base.metadata.tables["interviews"]
+    with db.reading() as session:
+        for record in view.followups:
+            step = record.step
+            found = session.execute(
+                select(func.count()).where(
+                    followups.c.id == record.id,
+                    followups.c.key == step.key,
+                    followups.c.due_at == step.due_at,
+                    followups.c.deadline_at == step.deadline_at,
+                    followups.c.created_at == NOW,
+                    followups.c.late == step.late,
+                )
+            ).scalar_one()
+            assert found == 1, step.key
+        matching = session.execute(
+            select(func.count()).where(
+                interviews.c.id == interview.id,
+                interviews.c.starts_at == interview.starts_at,
+                interviews.c.decision_date == date(2026, 4, 20),
+                interviews.c.ics_changed_at == NOW,
+            )
+        ).scalar_one()
+        assert matching == 1
+    stored = usecases.get_interview(db, account_id, interview.id, NOW)
+    assert stored.interview == interview
+    assert [r.step for r in stored.followups] == [r.step for r in view.followups]
+    assert [r.id for r in stored.followups] == [r.id for r in view.followups]
 
 
 def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
