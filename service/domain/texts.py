@@ -2,6 +2,7 @@
 [000]…[004]), checklists and call scripts."""
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from service.domain.model import Channel, Contact, Interview, Policy
@@ -17,12 +18,12 @@ class Words:
         self.zone = zone
 
     def day(self, instant: datetime) -> str:
-        local = instant.astimezone(self.zone)
-        return f"{local:%a} {local.day} {local:%b %Y}"
+        """'Tue 3 Mar 2026', on the candidate's calendar."""
+        return _day(instant.astimezone(self.zone))
 
     def moment(self, instant: datetime) -> str:
-        local = instant.astimezone(self.zone)
-        return f"{self.day(instant)} at {local:%H:%M}"
+        """'Tue 3 Mar 2026 at 14:00', on the candidate's wall clock."""
+        return _moment(instant, self.zone)
 
     def summary(self, what: str, contact: Contact | None) -> str:
         """'Thank-you email to Jane Doe — Acme, Sales Manager'."""
@@ -32,8 +33,26 @@ class Words:
         return f"{what}{joiner}{whom} — {interview.company}, {interview.role}"
 
 
+# strftime's %a and %b in the C locale, without its cost: a plan and its events name some thirty
+# days and times.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _day(local: date) -> str:
+    return f"{_WEEKDAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+
+
+@lru_cache(maxsize=4096)
+def _moment(instant: datetime, zone: ZoneInfo) -> str:
+    # Keyed by the instant (equal instants compare equal whatever their zone) and the zone
+    # shown: every step of an interview names the interview's own time.
+    local = instant.astimezone(zone)
+    return f"{_day(local)} at {local.hour:02}:{local.minute:02}"
+
+
 def calendar_day(value: date) -> str:
-    return f"{value:%a} {value.day} {value:%b %Y}"
+    return _day(value)
 
 
 COLLECT_CONTACTS_WHY = (

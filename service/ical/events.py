@@ -104,6 +104,13 @@ def _time(name: str, at: datetime) -> str:
     return _line(f"{name}{parameter}", value if parameter else f"{value}Z")
 
 
+@lru_cache(maxsize=1024)
+def _stamp(name: str, at: datetime) -> str:
+    """A DATE-TIME in UTC, as RFC 5545 wants DTSTAMP, CREATED and LAST-MODIFIED. Keyed by the
+    instant (equal instants compare equal whatever their zone): a plan's steps share theirs."""
+    return _time(name, at.astimezone(UTC))
+
+
 @lru_cache(maxsize=16)
 def _constant(name: str, value: str) -> str:
     return _text(name, value)
@@ -137,14 +144,14 @@ def _event(
             _text("SUMMARY", summary),
             _time("DTSTART", start),
             _time("DTEND", end),
-            _time("DTSTAMP", stamp.changed_at.astimezone(UTC)),
+            _stamp("DTSTAMP", stamp.changed_at),
             _text("UID", uid),
             _line("SEQUENCE", str(stamp.sequence)),
             _category(category),
             _text("CONTACT", contact) if contact is not None else "",
-            _time("CREATED", stamp.created_at.astimezone(UTC)),
+            _stamp("CREATED", stamp.created_at),
             _text("DESCRIPTION", description),
-            _time("LAST-MODIFIED", stamp.changed_at.astimezone(UTC)),
+            _stamp("LAST-MODIFIED", stamp.changed_at),
             _text("LOCATION", location) if location is not None else "",
             _constant("STATUS", status),
             _constant("TRANSP", transparency),

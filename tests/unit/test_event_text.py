@@ -16,7 +16,7 @@ from service.domain.model import Channel, Contact, ContactRole, Format, Intervie
 from service.domain.texts import Words
 from service.ical import events
 from service.ical.events import Stamp
-from tests.unit.cadence_builders import make_candidate
+from tests.unit.cadence_builders import make_candidate, make_interview
 
 ZONES = sorted(zoneinfo.available_timezones())
 
@@ -166,3 +166,19 @@ def test_followup_texts_equal_icalendars(
 @given(interviews(), STAMPS)
 def test_interview_texts_equal_icalendars(interview: Interview, stamp: Stamp) -> None:
     assert events.interview_event(interview, stamp) == reference_interview(interview, stamp)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1970, 1, 1),
+        max_value=datetime(2100, 1, 1),
+        timezones=st.sampled_from([UTC, timezone(timedelta(hours=-7)), ZoneInfo("Asia/Tokyo")]),
+    ),
+    st.sampled_from(ZONES),
+)
+def test_days_and_times_read_as_strftime_writes_them(instant: datetime, zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    local = instant.astimezone(zone)
+    words = Words(make_interview(), zone)
+    assert words.day(instant) == f"{local:%a} {local.day} {local:%b %Y}"
+    assert words.moment(instant) == f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M}"
