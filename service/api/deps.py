@@ -63,6 +63,15 @@ _bearer = HTTPBearer(
 )
 
 
+async def account_of(keys: usecases.TrustedKeys, key: str) -> int:
+    """The key's account: from memory when this process checked the key lately, else from the
+    database on the thread pool. Unauthorized unless the key is valid and active."""
+    known = keys.known(key)
+    if known is not None:
+        return known
+    return await run_in_threadpool(keys.check, key)
+
+
 async def get_account(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -70,11 +79,7 @@ async def get_account(
     """The calling account's id, from the Authorization: Bearer header."""
     if credentials is None:
         raise Unauthorized("send the API key as Authorization: Bearer ifk_…")
-    keys: usecases.TrustedKeys = request.app.state.keys
-    known = keys.known(credentials.credentials)
-    if known is not None:
-        return known
-    return await run_in_threadpool(keys.check, credentials.credentials)
+    return await account_of(request.app.state.keys, credentials.credentials)
 
 
 AccountDep = Annotated[int, Depends(get_account)]

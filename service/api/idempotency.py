@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import idempotency, usecases
-from service.api.deps import CLAIM_STATE, now_of
+from service.api.deps import CLAIM_STATE, account_of, now_of
 from service.api.problems import problem
 from service.db.session import Database
 from service.errors import Unauthorized
@@ -95,12 +95,8 @@ class Idempotency:
         scheme, _, credentials = headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not credentials:
             return None
-        key = credentials.strip()
-        known = self.keys.known(key)
-        if known is not None:
-            return known
         try:
-            return await run_in_threadpool(self.keys.check, key)
+            return await account_of(self.keys, credentials.strip())
         except Unauthorized:
             return None
 

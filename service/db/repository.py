@@ -749,6 +749,7 @@ def _add_steps(
     render: StepRenderer,
 ) -> list[int]:
     """Store new steps with their events, in one statement; their ids in the order given."""
+    assert interview.id is not None
     if not steps:
         return []
     direct.execute_many(
@@ -768,7 +769,6 @@ def _add_steps(
             for step in steps
         ],
     )
-    assert interview.id is not None
     ids = _ids(session, _STEP_IDS, interview.id)
     return [ids[step.key] for step in steps]
 
