@@ -4,6 +4,7 @@ inside one transaction. The HTTP routes and the command line call these and noth
 import hashlib
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -379,12 +380,16 @@ def create_interview(
     fields: Mapping[str, Any],
     now: datetime,
     claim: Claim | None = None,
-) -> InterviewView:
-    """Store a new interview and plan its follow-ups. Its time zone defaults to the
-    candidate's, its length to an hour."""
-    with db.writing() as session:
+) -> Future[InterviewView]:
+    """Store a new interview and plan its follow-ups, committed with the other writes waiting
+    then (creates come in bursts: a whole search's interviews, an import). Its time zone
+    defaults to the candidate's, its length to an hour."""
+
+    def create(session: Session) -> InterviewView:
         _claim(session, claim, now)
         return _create_interview(session, account_id, fields, now)
+
+    return db.write_together(create)
 
 
 def get_interview(db: Database, account_id: int, interview_id: int, now: datetime) -> InterviewView:

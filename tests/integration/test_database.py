@@ -38,19 +38,23 @@ def test_instants_round_trip_as_the_same_moment(db: Database) -> None:
     account_id, candidate_id = _candidate(db)
     ist = timezone(timedelta(hours=5, minutes=30))
     starts_at = datetime(2026, 3, 29, 1, 30, tzinfo=ist)
-    interview = usecases.create_interview(
-        db,
-        account_id,
-        {
-            "candidate_id": candidate_id,
-            "company": "Acme",
-            "role": "Engineer",
-            "starts_at": starts_at,
-            "format": Format.VIDEO,
-            "contacts": (Contact("Jane"),),
-        },
-        NOW,
-    ).interview
+    interview = (
+        usecases.create_interview(
+            db,
+            account_id,
+            {
+                "candidate_id": candidate_id,
+                "company": "Acme",
+                "role": "Engineer",
+                "starts_at": starts_at,
+                "format": Format.VIDEO,
+                "contacts": (Contact("Jane"),),
+            },
+            NOW,
+        )
+        .result()
+        .interview
+    )
     assert interview.id is not None
     stored = usecases.get_interview(db, account_id, interview.id, NOW).interview
     assert stored.starts_at == starts_at
@@ -69,7 +73,7 @@ def test_deleting_a_candidate_removes_their_interviews(db: Database) -> None:
         "format": Format.PHONE,
         "contacts": (Contact("Jane"), Contact("Raj")),
     }
-    usecases.create_interview(db, account_id, fields, NOW)
+    usecases.create_interview(db, account_id, fields, NOW).result()
     usecases.delete_candidate(db, account_id, candidate_id)
     with db.engine.connect() as connection:
         for table in ("interviews", "contacts", "feed_tokens"):
@@ -186,7 +190,7 @@ def test_a_new_interviews_rows_are_stored_as_sqlalchemy_binds_their_values(
             "contacts": (Contact("Jane", email="jane@acme.example"), Contact("Raj")),
         },
         NOW,
-    )
+    ).result()
     interview = view.interview
     assert interview.id is not None and len(view.followups) > 3
     followups = Base.metadata.tables["followups"]
@@ -222,19 +226,23 @@ def test_a_new_interviews_rows_are_stored_as_sqlalchemy_binds_their_values(
 
 def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
     account_id, candidate_id = _candidate(db)
-    created = usecases.create_interview(
-        db,
-        account_id,
-        {
-            "candidate_id": candidate_id,
-            "company": "Acme",
-            "role": "Engineer",
-            "starts_at": datetime(2026, 12, 1, 15, tzinfo=UTC),
-            "format": Format.PHONE,
-            "contacts": (Contact("Jane"), Contact("Raj")),
-        },
-        NOW,
-    ).interview
+    created = (
+        usecases.create_interview(
+            db,
+            account_id,
+            {
+                "candidate_id": candidate_id,
+                "company": "Acme",
+                "role": "Engineer",
+                "starts_at": datetime(2026, 12, 1, 15, tzinfo=UTC),
+                "format": Format.PHONE,
+                "contacts": (Contact("Jane"), Contact("Raj")),
+            },
+            NOW,
+        )
+        .result()
+        .interview
+    )
     assert created.id is not None
     jane, raj = created.contacts
     updated = usecases.update_interview(
@@ -264,7 +272,7 @@ def test_an_interviews_steps_are_found_through_its_own_index(db: Database) -> No
         "format": Format.PHONE,
         "contacts": (Contact("Jane"),),
     }
-    interview = usecases.create_interview(db, account_id, fields, NOW).interview
+    interview = usecases.create_interview(db, account_id, fields, NOW).result().interview
     assert interview.id is not None
     seen: list[tuple[str, Sequence[Any]]] = []
 

@@ -35,7 +35,7 @@ def test_rows_without_events_get_them_rendered_once(db: Database) -> None:
             "contacts": (Contact(name="Jane Doe", email="jane@acme.example"),),
         },
         NOW,
-    )
+    ).result()
     whole = _feed(db, issued.token)
     with db.engine.begin() as connection:
         connection.execute(text("UPDATE followups SET ics = NULL"))
