@@ -42,11 +42,14 @@ class UtcDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
 
         # SQLite's DATETIME writes "YYYY-MM-DD HH:MM:SS.ffffff" through a %-format of ten
-        # fields, twice the cost of isoformat, which writes the same text (a test holds them
-        # equal); a plan's rows carry some seventy instants.
+        # fields, twice the cost of isoformat, which writes the same text once its "+00:00" is
+        # cut (a test holds them equal); a plan's rows carry some seventy instants.
         def process(value: datetime | None) -> str | None:
-            utc = self.process_bind_param(value, dialect)
-            return None if utc is None else utc.isoformat(" ", "microseconds")
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("naive datetimes are not stored")
+            return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
         return process
 

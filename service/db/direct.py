@@ -1,10 +1,11 @@
-"""The statements that store a new interview, run as SQL text through `exec_driver_sql`.
+"""The statements that store a new interview, run as SQL text on the driver's own cursor.
 
 SQLAlchemy still writes the SQL (each statement compiled once per dialect, with the casts the
-dialect wants) and converts every value (each column type's own bind processor); its errors,
-events and disconnect handling stay in force. What is skipped is its per-statement work —
-finding the compiled form in its cache and preparing it for the values — which cost more than
-the database's own work in a create, most of all for the ten-odd rows of a plan.
+dialect wants) and converts every value (each column type's own bind processor); a driver's
+error is raised as SQLAlchemy raises it, and a lost connection is invalidated as it would be.
+What is skipped is its per-statement work (finding the compiled form, preparing it for the
+values, events, a result object), which cost more than the database's own work in a create,
+most of all for the ten-odd rows of a plan.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Dialect
+from sqlalchemy import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
-from sqlalchemy.util.typing import TupleAny, Unpack
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,9 @@ class _Compiled:
     names: tuple[str, ...]
     converters: tuple[Callable[[Any], Any] | None, ...]
     positional: bool
+    # What a SELECT gives: each column's key and the processor that reads its value.
+    columns: tuple[str, ...]
+    readers: tuple[Callable[[Any], Any] | None, ...]
 
     def parameters(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         converted = [
@@ -49,17 +53,68 @@ def _compile(
     converters = tuple(
         compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
     )
-    return _Compiled(str(compiled), names, converters, dialect.positional)
+    selected = list(statement.selected_columns) if statement.is_select else []  # type: ignore[attr-defined]
+    return _Compiled(
+        str(compiled),
+        names,
+        converters,
+        dialect.positional,
+        tuple(column.key for column in selected),
+        tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected
+        ),
+    )
+
+
+def _run(connection: Connection, sql: str, parameters: Any, many: bool) -> list[Sequence[Any]]:
+    cursor = connection.connection.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, parameters)
+            return []
+        cursor.execute(sql, parameters)
+        return list(cursor.fetchall()) if cursor.description else []
+    except connection.dialect.loaded_dbapi.Error as error:
+        lost = connection.dialect.is_disconnect(error, connection.connection, cursor)
+        if lost:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            sql,
+            parameters,
+            error,
+            connection.dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
+            ismulti=many,
+        ) from error
+    finally:
+        cursor.close()
 
 
 def execute(
     connection: Connection, statement: ClauseElement, values: Mapping[str, Any]
-) -> CursorResult[Unpack[TupleAny]]:
+) -> list[Sequence[Any]]:
     """Run `statement` (built once, at import) with one set of values, named as its binds or,
-    for an INSERT without values of its own, as the columns to fill."""
+    for an INSERT without values of its own, as the columns to fill; the rows it returns, as
+    the driver gives them."""
     keys = tuple(values) if statement.is_insert else None  # type: ignore[attr-defined]
     compiled = _compile(statement, connection.dialect, keys, False)
-    return connection.exec_driver_sql(compiled.sql, compiled.parameters(values))
+    return _run(connection, compiled.sql, compiled.parameters(values), False)
+
+
+def first(
+    connection: Connection, statement: ClauseElement, values: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The first row a SELECT (built once, at import) finds, by column key, its values read
+    as SQLAlchemy reads them; None if it finds none."""
+    compiled = _compile(statement, connection.dialect, None, False)
+    found = _run(connection, compiled.sql, compiled.parameters(values), False)
+    if not found:
+        return None
+    return {
+        key: value if read is None else read(value)
+        for key, read, value in zip(compiled.columns, compiled.readers, found[0], strict=True)
+    }
 
 
 def execute_many(
@@ -69,4 +124,4 @@ def execute_many(
     if not rows:
         return
     compiled = _compile(statement, connection.dialect, tuple(rows[0]), True)
-    connection.exec_driver_sql(compiled.sql, [compiled.parameters(row) for row in rows])
+    _run(connection, compiled.sql, [compiled.parameters(row) for row in rows], True)

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -129,7 +130,7 @@ def revoke_api_key(session: Session, public_id: str, now: datetime) -> bool:
 # Candidates and feed tokens
 
 
-def _candidate(row: CandidateRow) -> Candidate:
+def _candidate(row: CandidateRow | SimpleNamespace) -> Candidate:
     return Candidate(
         id=row.id,
         name=row.name,
@@ -185,12 +186,11 @@ _CANDIDATE = select(CandidateRow.__table__).where(
 
 
 def candidate(session: Session, account_id: int, candidate_id: int) -> Candidate | None:
-    # Core rows, not ORM objects: a create reads its candidate first, and this is its cost.
-    found = session.connection().execute(
-        _CANDIDATE, {"candidate_id": candidate_id, "account_id": account_id}
+    # Read through `direct`, not as an ORM object: a create reads its candidate first.
+    found = direct.first(
+        session.connection(), _CANDIDATE, {"candidate_id": candidate_id, "account_id": account_id}
     )
-    row = found.one_or_none()
-    return _candidate(row) if row else None  # type: ignore[arg-type]
+    return _candidate(SimpleNamespace(**found)) if found else None
 
 
 def candidates(
@@ -553,7 +553,7 @@ def add_interview(
         "created_at": now,
         "updated_at": now,
     }
-    interview_id = direct.execute(connection, _NEW_INTERVIEW, row).scalar_one()
+    [(interview_id,)] = direct.execute(connection, _NEW_INTERVIEW, row)
     direct.execute_many(
         connection,
         _NEW_CONTACTS,

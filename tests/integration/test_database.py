@@ -6,17 +6,20 @@ import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import time as clock
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from service import usecases
 from service.config import Settings
-from service.db import repository
+from service.db import direct, repository
 from service.db.base import Base
 from service.db.session import Database
+from service.db.tables import CandidateRow
 from service.domain.model import Candidate, Contact, Format
 from service.errors import Unavailable
 from tests.builders import NOW
@@ -222,6 +225,49 @@ def test_a_new_interviews_rows_are_stored_as_sqlalchemy_binds_their_values(
     assert stored.interview == interview
     assert [r.step for r in stored.followups] == [r.step for r in view.followups]
     assert [r.id for r in stored.followups] == [r.id for r in view.followups]
+
+
+def test_a_candidate_read_on_the_drivers_cursor_equals_the_orms(db: Database) -> None:
+    """The create reads its candidate through `direct`, with SQLAlchemy's readers of each
+    column (times, JSON) applied by hand; the ORM reads the same row."""
+    account_id, candidate_id = _candidate(db)
+    with db.writing() as session:
+        session.execute(
+            update(CandidateRow)
+            .where(CandidateRow.id == candidate_id)
+            .values(policy={"retry_after_days": 3}, call_time=clock(9, 45), business_days="135")
+        )
+    with db.reading() as session:
+        read = repository.candidate(session, account_id, candidate_id)
+        row = session.get(CandidateRow, candidate_id)
+        assert row is not None
+        assert read == repository._candidate(row)
+        assert read is not None
+        assert read.call_time == clock(9, 45) and read.policy.retry_after_days == 3
+        assert read.business_hours.days == frozenset({1, 3, 5})
+        assert repository.candidate(session, account_id + 1, candidate_id) is None
+
+
+def test_a_driver_error_on_the_direct_path_is_raised_as_sqlalchemy_raises_it(
+    db: Database,
+) -> None:
+    contacts = Base.metadata.tables["contacts"]
+    row = {
+        "interview_id": 10**9,  # no such interview
+        "position": 0,
+        "name": "Jane",
+        "title": None,
+        "role": "interviewer",
+        "email": None,
+        "phone": None,
+        "address": None,
+        "preferred_channel": None,
+        "is_primary": False,
+    }
+    with pytest.raises(IntegrityError), db.writing() as session:
+        direct.execute_many(session.connection(), insert(contacts), [row])
+    with db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(contacts)) == 0
 
 
 def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
