@@ -63,6 +63,14 @@ def test_folding_matches_icalendar_exactly(line: str) -> None:
     assert events.fold(line) == _foldline(line)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab ,;:\\^"), min_size=70, max_size=400))
+def test_folding_plain_ascii_matches_icalendar_exactly(line: str) -> None:
+    """One-octet lines take their own path, where an escape at the fold is the case to get
+    right."""
+    assert events.fold(line) == _foldline(line)
+
+
 def test_rendered_components_match_icalendar_byte_for_byte() -> None:
     event = Event()
     event.add("uid", "x@test")
