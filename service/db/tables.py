@@ -173,7 +173,8 @@ class FollowUpRow(Base):
     __table_args__ = (
         UniqueConstraint("interview_id", "key"),
         Index("ix_followups_account_due", "account_id", "due_at", "id"),
-        Index("ix_followups_candidate_due", "candidate_id", "due_at"),
+        # A candidate's steps in due order, however many the account's other candidates have.
+        Index("ix_followups_candidate_due", "candidate_id", "due_at", "id"),
         # An interview's steps in due order, however many the account has.
         Index("ix_followups_interview_due", "interview_id", "due_at", "id"),
         # A feed's version from the index alone, without reading the stored events.
