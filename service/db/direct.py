@@ -1,4 +1,4 @@
-"""The statements that store a new interview, run as SQL text on the driver's own cursor.
+"""A create's statements (reading its candidate, storing its rows) on the driver's own cursor.
 
 SQLAlchemy still writes the SQL (each statement compiled once per dialect, with the casts the
 dialect wants) and converts every value (each column type's own bind processor); a driver's

@@ -29,7 +29,8 @@ from service.errors import Unavailable
 # background long before, so a commit seldom does. Crash recovery reads at most this much log.
 WAL_PAGES_BEFORE_A_COMMIT_CHECKPOINTS = 10_000
 CHECKPOINT_EVERY_SECONDS = 0.5
-# The most pieces of work one shared transaction takes (see GroupWriter).
+# The most pieces of work one shared transaction takes (see GroupWriter), which bounds how long
+# it holds SQLite's write lock: about a tenth of a second of creates.
 GROUP_MOST = 64
 # Errors of the database itself rather than of one piece of work: a shared transaction that
 # meets one fails for everyone in it, as each would have failed alone.
@@ -227,7 +228,13 @@ class GroupWriter:
                     last = True
                 else:
                     group.append(more)
-            self._commit([work for work in group if work.result.set_running_or_notify_cancel()])
+            try:
+                self._commit([work for work in group if work.result.set_running_or_notify_cancel()])
+            except BaseException as error:  # the thread is going: no caller is left waiting
+                for work in group:
+                    if not work.result.done():
+                        work.result.set_exception(error)
+                raise
             if last:
                 return
 
