@@ -21,6 +21,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def _refuse_naive(value: datetime) -> None:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored")
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """An instant stored in UTC and read back timezone-aware on every database.
 
@@ -33,8 +38,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored")
+        _refuse_naive(value)
         return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -47,8 +51,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
-            if value.tzinfo is None:
-                raise ValueError("naive datetimes are not stored")
+            _refuse_naive(value)
             return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
 
         return process
