@@ -244,10 +244,10 @@ def _renderers(
 ) -> tuple[repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
     """How the interview's steps, and the interview itself, are rendered as events."""
 
+    step_event = events.StepEvents(interview, candidate.timezone)
+
     def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
-        return events.followup_event(
-            step, interview, candidate.timezone, Stamp(sequence, at, created)
-        )
+        return step_event(step, Stamp(sequence, at, created))
 
     def render_interview(sequence: int, at: datetime, created: datetime) -> str:
         return events.interview_event(interview, Stamp(sequence, at, created))

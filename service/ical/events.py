@@ -230,18 +230,6 @@ def _contact_property(contact: Contact) -> str:
     return ", ".join(x for x in (contact.name, contact.title, contact.email, contact.phone) if x)
 
 
-def _link(step: FollowUp, contact: Contact | None, interview: Interview) -> str | None:
-    if contact is None:
-        return None
-    if step.channel is Channel.EMAIL and contact.email:
-        return _mailto(contact.email, f"{interview.role} interview — thank you")
-    if step.channel is Channel.PHONE and contact.phone:
-        return tel(contact.phone)
-    if contact.email:
-        return f"mailto:{contact.email}"
-    return tel(contact.phone) if contact.phone else None
-
-
 def _title(step: FollowUp) -> str:
     if step.status is Status.DONE:
         return f"Done: {step.summary}"
@@ -252,51 +240,97 @@ def _title(step: FollowUp) -> str:
     return step.summary
 
 
-def _followup_description(
-    step: FollowUp, interview: Interview, contact: Contact | None, words: Words
-) -> str:
-    parts = []
-    if step.status is Status.DONE and step.done_at is not None:
-        parts.append(f"Done {words.moment(step.done_at)}.")
-    elif step.status is Status.CANCELLED:
-        parts.append("No longer needed: this step was cancelled.")
-    elif step.status is Status.SKIPPED:
-        parts.append("You chose to skip this step.")
-    parts.append(step.why)
-    parts.append(f"Do it by {words.moment(step.deadline_at)}.")
-    if step.checklist:
-        label = "Call script" if step.channel is Channel.PHONE else "Checklist"
-        parts.append("\n".join([f"{label}:", *(f"• {item}" for item in step.checklist)]))
-    if contact is not None:
-        parts.append("\n".join(["Contact:", *_contact_lines(contact)]))
-    parts.append(
-        f"Interview: {interview.company}, {interview.role} — {words.moment(interview.starts_at)}"
-        + (f" (round {interview.round})" if interview.round > 1 else "")
-    )
-    return "\n\n".join(parts)
+@dataclass(frozen=True)
+class _Reach:
+    """How a step's event names its contact and links to them."""
+
+    lines: str  # the description's "Contact:" part
+    property: str  # the CONTACT property's value
+    thank_you: str | None  # mailto: with the thank-you subject
+    email: str | None  # mailto:
+    phone: str | None  # tel:
+
+    def link(self, channel: Channel | None) -> str | None:
+        if channel is Channel.EMAIL and self.thank_you:
+            return self.thank_you
+        if channel is Channel.PHONE and self.phone:
+            return self.phone
+        return self.email or self.phone
+
+
+class StepEvents:
+    """The events of one interview's steps, on the candidate's wall clock. What all of them
+    share (the zone, the contacts' lines and links, the interview's own line) is worked out
+    once: a plan has a dozen steps."""
+
+    def __init__(self, interview: Interview, timezone: str) -> None:
+        assert interview.id is not None
+        self.interview = interview
+        self.zone = ZoneInfo(timezone)
+        self.words = Words(interview, self.zone)
+        self.about = (
+            f"Interview: {interview.company}, {interview.role} — "
+            f"{self.words.moment(interview.starts_at)}"
+            + (f" (round {interview.round})" if interview.round > 1 else "")
+        )
+        subject = f"{interview.role} interview — thank you"
+        self.reach: dict[int | None, _Reach] = {}
+        for contact in reversed(interview.contacts):  # the first of equal ids wins, as in a search
+            email = contact.email
+            self.reach[contact.id] = _Reach(
+                "\n".join(["Contact:", *_contact_lines(contact)]),
+                _contact_property(contact),
+                _mailto(email, subject) if email else None,
+                f"mailto:{email}" if email else None,
+                tel(contact.phone) if contact.phone else None,
+            )
+
+    def __call__(self, step: FollowUp, stamp: Stamp) -> str:
+        """One step as an open VEVENT, at its due time."""
+        assert self.interview.id is not None
+        reach = self.reach.get(step.contact_id)
+        cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
+        return _event(
+            followup_uid(self.interview.id, step.key),
+            stamp,
+            _title(step),
+            (
+                step.due_at.astimezone(self.zone),
+                (step.due_at + STEP_LENGTH.get(step.kind, DEFAULT_STEP_LENGTH)).astimezone(
+                    self.zone
+                ),
+            ),
+            "Interview follow-up",
+            self._description(step, reach),
+            contact=reach.property if reach is not None else None,
+            status="CANCELLED" if cancelled else "CONFIRMED",
+            transparency="TRANSPARENT",
+            url=reach.link(step.channel) if reach is not None else None,
+        )
+
+    def _description(self, step: FollowUp, reach: _Reach | None) -> str:
+        words = self.words
+        parts = []
+        if step.status is Status.DONE and step.done_at is not None:
+            parts.append(f"Done {words.moment(step.done_at)}.")
+        elif step.status is Status.CANCELLED:
+            parts.append("No longer needed: this step was cancelled.")
+        elif step.status is Status.SKIPPED:
+            parts.append("You chose to skip this step.")
+        parts.append(step.why)
+        parts.append(f"Do it by {words.moment(step.deadline_at)}.")
+        if step.checklist:
+            label = "Call script" if step.channel is Channel.PHONE else "Checklist"
+            parts.append("\n".join([f"{label}:", *(f"• {item}" for item in step.checklist)]))
+        if reach is not None:
+            parts.append(reach.lines)
+        parts.append(self.about)
+        return "\n\n".join(parts)
 
 
 def followup_event(step: FollowUp, interview: Interview, timezone: str, stamp: Stamp) -> str:
     """One step as an open VEVENT, at its due time on the candidate's wall clock."""
-    assert interview.id is not None
-    zone = ZoneInfo(timezone)
-    contact = next((c for c in interview.contacts if c.id == step.contact_id), None)
-    cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
-    return _event(
-        followup_uid(interview.id, step.key),
-        stamp,
-        _title(step),
-        (
-            step.due_at.astimezone(zone),
-            (step.due_at + STEP_LENGTH.get(step.kind, DEFAULT_STEP_LENGTH)).astimezone(zone),
-        ),
-        "Interview follow-up",
-        _followup_description(step, interview, contact, Words(interview, zone)),
-        contact=_contact_property(contact) if contact is not None else None,
-        status="CANCELLED" if cancelled else "CONFIRMED",
-        transparency="TRANSPARENT",
-        url=_link(step, contact, interview),
-    )
+    return StepEvents(interview, timezone)(step, stamp)
 
 
 def alarm_for(step_status: str | None) -> str:
