@@ -47,12 +47,21 @@ class UtcDateTime(TypeDecorator[datetime]):
 
         # SQLite's DATETIME writes "YYYY-MM-DD HH:MM:SS.ffffff" through a %-format of ten
         # fields, twice the cost of isoformat, which writes the same text once its "+00:00" is
-        # cut (a test holds them equal); a plan's rows carry some seventy instants.
+        # cut (a test holds them equal); a plan's rows carry some seventy instants. The last
+        # one written is kept: a row's created_at and updated_at, a step's ideal and due time,
+        # are often the very same object.
+        last: list[tuple[datetime | None, str | None]] = [(None, None)]
+
         def process(value: datetime | None) -> str | None:
             if value is None:
                 return None
+            seen, text = last[0]
+            if value is seen:
+                return text
             _refuse_naive(value)
-            return value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
+            text = value.astimezone(UTC).isoformat(" ", "microseconds")[:-6]
+            last[0] = (value, text)
+            return text
 
         return process
 
