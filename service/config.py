@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         description="Where rate-limit counters live: memory:// (this process) or a Redis URL "
         "(redis://host:6379/0) shared by every replica.",
     )
+    writer_process: bool = Field(
+        default=True,
+        description="Store creates in a process of the server's own, on another core than the "
+        "HTTP work; false keeps them in the server's process.",
+    )
 
     @field_validator("api_rate_limit", "feed_rate_limit")
     @classmethod

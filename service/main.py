@@ -13,6 +13,7 @@ from service.api.hardening import BodyLimit, SecurityHeaders
 from service.api.idempotency import Idempotency
 from service.api.observability import Observability
 from service.api.rate_limits import Limits, RateLimit
+from service.api.writer import Creates, InProcess, WriterProcess
 from service.config import Settings, get_settings
 from service.db.session import Database
 from service.ical.feeds import FeedCache
@@ -29,10 +30,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = Database(settings)
     limits = Limits(settings.rate_limit_storage, settings.api_rate_limit, settings.feed_rate_limit)
+    creates: Creates = (
+        WriterProcess(settings, db.wrote) if settings.writer_process else InProcess(db)
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        creates.start()
         yield
+        await creates.close()
         await limits.close()
         db.dispose()
 
@@ -45,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.creates = creates
     app.state.feed_cache = FeedCache(fresh_for=settings.feed_revalidate_seconds)
     app.state.keys = usecases.TrustedKeys(db, settings.api_key_trust_seconds)
     problems.install(app, settings.retry_after_seconds)

@@ -385,11 +385,19 @@ def create_interview(
     then (creates come in bursts: a whole search's interviews, an import). Its time zone
     defaults to the candidate's, its length to an hour."""
 
+    return db.write_together(interview_creator(account_id, fields, now, claim))
+
+
+def interview_creator(
+    account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim | None = None
+) -> Callable[[Session], InterviewView]:
+    """A create_interview as work for a write transaction (Database.write_group)."""
+
     def create(session: Session) -> InterviewView:
         _claim(session, claim, now)
         return _create_interview(session, account_id, fields, now)
 
-    return db.write_together(create)
+    return create
 
 
 def get_interview(db: Database, account_id: int, interview_id: int, now: datetime) -> InterviewView:

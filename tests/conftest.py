@@ -97,7 +97,13 @@ def migrated_url(databases: EmptyDatabases) -> str:
 
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
-    return Settings(database_url=migrated_url, public_base_url="https://calendar.example.org")
+    # Creates stay in the test's process; tests/api/test_writer_process.py covers the writer
+    # process that a served app uses, and every system test runs with it.
+    return Settings(
+        database_url=migrated_url,
+        public_base_url="https://calendar.example.org",
+        writer_process=False,
+    )
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Scope
 
 from service import usecases
+from service.api.writer import Creates
 from service.config import Settings
 from service.db.session import Database
 from service.errors import TooLarge, Unauthorized, UnsupportedMedia
@@ -24,6 +25,11 @@ from service.idempotency import MAX_KEY_LENGTH, Claim
 async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
+
+
+async def get_creates(request: Request) -> Creates:
+    creates: Creates = request.app.state.creates
+    return creates
 
 
 async def get_settings(request: Request) -> Settings:
@@ -52,6 +58,7 @@ async def get_feed_cache(request: Request) -> FeedCache:
 
 
 DbDep = Annotated[Database, Depends(get_db)]
+CreatesDep = Annotated[Creates, Depends(get_creates)]
 FeedCacheDep = Annotated[FeedCache, Depends(get_feed_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]

@@ -1,13 +1,12 @@
 """Interviews, the people met at them, their follow-ups and what happened since."""
 
-import asyncio
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
-from service.api.deps import AccountDep, CalendarBody, ClaimDep, DbDep, NowDep
+from service.api.deps import AccountDep, CalendarBody, ClaimDep, CreatesDep, DbDep, NowDep
 from service.api.observability import INTERVIEWS_CREATED, OUTCOMES_LOGGED
 from service.api.responses import creates, problems
 from service.api.schemas import (
@@ -49,7 +48,7 @@ ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
 )
 async def create_interview(
     body: InterviewCreate,
-    db: DbDep,
+    creates: CreatesDep,
     account: AccountDep,
     now: NowDep,
     claim: ClaimDep,
@@ -57,16 +56,14 @@ async def create_interview(
     """Record an interview with the people met and the references given. The answer holds
     the planned follow-ups."""
 
-    view = await asyncio.wrap_future(
-        usecases.create_interview(db, account, body.to_fields(), now, claim)
-    )
+    created = await creates.create(account, body.to_fields(), now, claim)
     INTERVIEWS_CREATED.labels("api").inc()
     # The answer is valid as built: FastAPI need not check it again.
     return Response(
-        InterviewDetail.of_view(view, now).model_dump_json(),
+        created.body,
         status_code=status.HTTP_201_CREATED,
         media_type="application/json",
-        headers={"Location": f"/v1/interviews/{view.interview.id}"},
+        headers={"Location": f"/v1/interviews/{created.interview_id}"},
     )
 
 

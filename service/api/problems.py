@@ -98,7 +98,7 @@ def install(app: FastAPI, retry_after_seconds: int) -> None:
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
-        if _is_outage(error):
+        if is_outage(error):
             log.warning("database unavailable: %s", error.orig.__class__.__name__)
             return unavailable()
         log.exception("database error")
@@ -110,7 +110,7 @@ def install(app: FastAPI, retry_after_seconds: int) -> None:
         return problem(500, "Internal error", "the request failed; it has been logged")
 
 
-def _is_outage(error: DBAPIError) -> bool:
+def is_outage(error: DBAPIError) -> bool:
     """True for lost connections and lock timeouts: the request may succeed if retried."""
     if error.connection_invalidated:
         return True

@@ -3,7 +3,7 @@ and a writer that commits waiting work together."""
 
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -149,10 +149,23 @@ class Database:
                 turn.release()
             self.generation += 1
 
+    def wrote(self) -> None:
+        """Count a write committed elsewhere (by the server's writer process) as this one's."""
+        self.generation += 1
+
     def write_together(self, work: Callable[[Session], T]) -> "Future[T]":
         """Run `work` in a write transaction shared with whatever else is waiting to write
         (see GroupWriter); the future holds its result once that transaction has committed."""
         return self._group.submit(work)
+
+    def write_group(self, works: Sequence[Callable[[Session], T]]) -> "list[Future[T]]":
+        """Run `works` here and now in write transactions shared as the GroupWriter shares them;
+        for a caller that gathers its own groups (the server's writer process)."""
+        group = [_Work(run, Future()) for run in works]
+        for work in group:
+            work.result.set_running_or_notify_cancel()
+        _commit_together(self, group)
+        return [work.result for work in group]
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -229,7 +242,8 @@ class GroupWriter:
                 else:
                     group.append(more)
             try:
-                self._commit([work for work in group if work.result.set_running_or_notify_cancel()])
+                running = [work for work in group if work.result.set_running_or_notify_cancel()]
+                _commit_together(self._db, running)
             except BaseException as error:  # the thread is going: no caller is left waiting
                 for work in group:
                     if not work.result.done():
@@ -238,27 +252,29 @@ class GroupWriter:
             if last:
                 return
 
-    def _commit(self, group: list[_Work[Any]]) -> None:
-        while group:
-            failed: int | None = None
-            try:
-                with self._db.writing() as session:
-                    results = []
-                    for place, work in enumerate(group):
-                        failed = place
-                        results.append(work.run(session))
-                    failed = None
-            except Exception as error:
-                if failed is None or isinstance(error, _OUTAGES):
-                    for work in group:
-                        work.result.set_exception(error)
-                    return
-                # The work before it is stored first, so the failure is answered once what it
-                # saw is there for all to see (as if each had run alone, one after another).
-                self._commit(group[:failed])
-                group[failed].result.set_exception(error)
-                group = group[failed + 1 :]
-                continue
-            for work, result in zip(group, results, strict=True):
-                work.result.set_result(result)
-            return
+
+def _commit_together(db: Database, group: list[_Work[Any]]) -> None:
+    """Run the group in one write transaction, a failing piece taken out (see GroupWriter)."""
+    while group:
+        failed: int | None = None
+        try:
+            with db.writing() as session:
+                results = []
+                for place, work in enumerate(group):
+                    failed = place
+                    results.append(work.run(session))
+                failed = None
+        except Exception as error:
+            if failed is None or isinstance(error, _OUTAGES):
+                for work in group:
+                    work.result.set_exception(error)
+                return
+            # The work before it is stored first, so the failure is answered once what it
+            # saw is there for all to see (as if each had run alone, one after another).
+            _commit_together(db, group[:failed])
+            group[failed].result.set_exception(error)
+            group = group[failed + 1 :]
+            continue
+        for work, result in zip(group, results, strict=True):
+            work.result.set_result(result)
+        return

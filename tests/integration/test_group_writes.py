@@ -136,3 +136,22 @@ def test_closing_finishes_the_work_handed_in_then_refuses_more(db: Database) -> 
     assert waiting.result(0) == "waiting"
     with pytest.raises(Unavailable):
         db.write_together(_add("late"))
+
+
+def test_a_group_gathered_by_the_caller_shares_the_same_rules(db: Database) -> None:
+    """write_group, as the server's writer process calls it: one transaction for the group, a
+    failing piece taken out, on the caller's own thread."""
+    with _commits(db) as commits:
+        results = db.write_group(
+            [_add("one"), _add("two", InvalidInput("refused")), _add("three"), _add("one")]
+        )
+    assert [r.done() for r in results] == [True] * 4
+    assert results[0].result() == "one"
+    with pytest.raises(InvalidInput, match="refused"):
+        results[1].result()
+    assert results[2].result() == "three"
+    with pytest.raises(IntegrityError):
+        results[3].result()
+    assert _stored(db) == {"one", "three"}
+    # "one" before the refusal, then "three" before the duplicate: two commits.
+    assert len(commits) == 2
