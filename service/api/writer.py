@@ -237,7 +237,7 @@ class WriterProcess:
             await asyncio.wait_for(asyncio.shield(link.gone), _FINISH_SECONDS)
         except TimeoutError:
             log.error("the writer process did not finish in %.0f s", _FINISH_SECONDS)
-        _stop(link)
+            link.process.kill()
         await asyncio.to_thread(link.process.wait)
 
 
@@ -248,10 +248,11 @@ def _dead(task: "asyncio.Task[_Link]") -> bool:
 
 
 def _stop(link: _Link) -> None:
+    """Abandon a writer (dead, or of an event loop that is gone): it ignores SIGTERM."""
     if link.out is not None:
         link.out.close()
     if link.process.poll() is None:
-        link.process.terminate()
+        link.process.kill()
 
 
 # The writer process's side.
