@@ -99,6 +99,19 @@ def _frame(value: object) -> bytes:
     return len(data).to_bytes(_LENGTH, "big") + data
 
 
+def _split(buffer: bytearray) -> list[bytes]:
+    """The whole frames at the start of `buffer`, taken out of it; a partial one stays."""
+    start, frames = 0, []
+    while len(buffer) - start >= _LENGTH:
+        end = start + _LENGTH + int.from_bytes(buffer[start : start + _LENGTH], "big")
+        if len(buffer) < end:
+            break
+        frames.append(bytes(buffer[start + _LENGTH : end]))
+        start = end
+    del buffer[:start]
+    return frames
+
+
 def _read(data: bytes | bytearray) -> Any:
     # Only ever a frame of this program's other end, on a pipe no one else holds.
     return pickle.loads(data)  # noqa: S301
@@ -127,15 +140,9 @@ class _Link(asyncio.Protocol):
         return waiting
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer
-        buffer += data
-        start = 0
-        while len(buffer) - start >= _LENGTH:
-            end = start + _LENGTH + int.from_bytes(buffer[start : start + _LENGTH], "big")
-            if len(buffer) < end:
-                break
-            number, ok, value = _read(buffer[start + _LENGTH : end])
-            start = end
+        self._buffer += data
+        for frame in _split(self._buffer):
+            number, ok, value = _read(frame)
             self._on_answer()
             waiting = self._pending.pop(number, None)
             if waiting is None or waiting.done():  # its caller went away
@@ -144,7 +151,6 @@ class _Link(asyncio.Protocol):
                 waiting.set_result(value)
             else:
                 waiting.set_exception(value)
-        del buffer[:start]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.alive = False
@@ -276,18 +282,7 @@ class _Inbox:
             if not chunk:
                 self.open = False
             self._buffer += chunk
-            frames += self._split()
-        return frames
-
-    def _split(self) -> list[bytes]:
-        buffer, start, frames = self._buffer, 0, []
-        while len(buffer) - start >= _LENGTH:
-            end = start + _LENGTH + int.from_bytes(buffer[start : start + _LENGTH], "big")
-            if len(buffer) < end:
-                break
-            frames.append(bytes(buffer[start + _LENGTH : end]))
-            start = end
-        del buffer[:start]
+            frames += _split(self._buffer)
         return frames
 
 
