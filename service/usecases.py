@@ -329,10 +329,14 @@ def preview(
 # Interviews
 
 
+def _not_owned(candidate_id: int) -> InvalidInput:
+    return InvalidInput(f"candidate_id {candidate_id} is not a candidate of this account")
+
+
 def _owned_candidate(session: Session, account_id: int, candidate_id: int) -> Candidate:
     found = repository.candidate(session, account_id, candidate_id)
     if found is None:
-        raise InvalidInput(f"candidate_id {candidate_id} is not a candidate of this account")
+        raise _not_owned(candidate_id)
     return found
 
 
@@ -347,31 +351,78 @@ def _with_end(
     return resolved
 
 
-def _create_interview(
-    session: Session,
-    account_id: int,
-    fields: Mapping[str, Any],
-    now: datetime,
-    invitation_uid: str | None = None,
-) -> InterviewView:
-    """Add an interview with its first plan, and return it as a read would."""
-    candidate = _owned_candidate(session, account_id, fields["candidate_id"])
-    fields = _with_end(fields, fields["starts_at"], DEFAULT_DURATION)
-    interview = _build(Interview, {"timezone": candidate.timezone, **fields})
-    stored = repository.add_interview(session, account_id, interview, now, invitation_uid)
-    result = cadence.plan(stored, candidate, now=now, holidays=_holidays(candidate.country, stored))
-    render_step, render_interview = _renderers(stored, candidate)
-    steps, state, note = repository.add_plan(
-        session,
-        account_id,
-        stored,
-        candidate.timezone,
-        result,
-        now,
-        render_step,
-        render_interview(0, now, now),
-    )
-    return InterviewView(stored, steps, state, note)
+@dataclass(frozen=True)
+class NewInterview:
+    """A create: the account, the interview's fields, when, the Idempotency-Key it claims and
+    the invitation it was imported from."""
+
+    account_id: int
+    fields: Mapping[str, Any]
+    now: datetime
+    claim: Claim | None = None
+    invitation_uid: str | None = None
+
+
+def _create_interviews(
+    session: Session, creates: Sequence[NewInterview]
+) -> list[InterviewView | Exception]:
+    """Add interviews with their first plans, each table's rows for all of them in one
+    statement; each answered in its place as a read would show it, or with the error that
+    refused it (a refused create stores nothing). An interview's time zone defaults to its
+    candidate's, its length to an hour."""
+    answers: dict[int, InterviewView | Exception] = {}
+    accepted: list[tuple[int, Candidate, repository.InterviewToAdd]] = []
+    candidates: dict[tuple[int, int], Candidate | None] = {}
+    for place, create in enumerate(creates):
+        whose = (create.account_id, create.fields["candidate_id"])
+        if whose not in candidates:
+            candidates[whose] = repository.candidate(session, *whose)
+        candidate = candidates[whose]
+        try:
+            if candidate is None:
+                raise _not_owned(whose[1])
+            fields = _with_end(create.fields, create.fields["starts_at"], DEFAULT_DURATION)
+            interview = _build(Interview, {"timezone": candidate.timezone, **fields})
+            # Last, once nothing else can refuse it: a claim taken is stored.
+            _claim(session, create.claim, create.now)
+        except (InvalidInput, InProgress) as error:
+            answers[place] = error
+            continue
+        new = repository.InterviewToAdd(
+            create.account_id, interview, create.now, create.invitation_uid
+        )
+        accepted.append((place, candidate, new))
+    stored = repository.add_interviews(session, [new for _, _, new in accepted])
+    firsts = []
+    for (_, candidate, new), interview in zip(accepted, stored, strict=True):
+        now = new.now
+        plan = cadence.plan(
+            interview, candidate, now=now, holidays=_holidays(candidate.country, interview)
+        )
+        render_step, render_interview = _renderers(interview, candidate)
+        firsts.append(
+            repository.FirstPlan(
+                new.account_id,
+                interview,
+                candidate.timezone,
+                plan,
+                now,
+                render_step,
+                render_interview(0, now, now),
+            )
+        )
+    plans = repository.add_plans(session, firsts)
+    for (place, _, _), interview, (steps, state, note) in zip(accepted, stored, plans, strict=True):
+        answers[place] = InterviewView(interview, steps, state, note)
+    return [answers[place] for place in range(len(creates))]
+
+
+def _create_interview(session: Session, create: NewInterview) -> InterviewView:
+    """One create, as _create_interviews stores it; raises the error that refuses it."""
+    [answer] = _create_interviews(session, [create])
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
 
 
 def create_interview(
@@ -382,22 +433,27 @@ def create_interview(
     claim: Claim | None = None,
 ) -> Future[InterviewView]:
     """Store a new interview and plan its follow-ups, committed with the other writes waiting
-    then (creates come in bursts: a whole search's interviews, an import). Its time zone
-    defaults to the candidate's, its length to an hour."""
+    then (creates come in bursts: a whole search's interviews, an import)."""
 
-    return db.write_together(interview_creator(account_id, fields, now, claim))
+    return db.write_together(interview_creator(NewInterview(account_id, fields, now, claim)))
 
 
-def interview_creator(
-    account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim | None = None
-) -> Callable[[Session], InterviewView]:
-    """A create_interview as work for a write transaction (Database.write_group)."""
+def interview_creator(create: NewInterview) -> Callable[[Session], InterviewView]:
+    """A create as work for a write transaction (Database.write_group)."""
 
-    def create(session: Session) -> InterviewView:
-        _claim(session, claim, now)
-        return _create_interview(session, account_id, fields, now)
+    def run(session: Session) -> InterviewView:
+        return _create_interview(session, create)
 
-    return create
+    return run
+
+
+def store_interviews(db: Database, creates: Sequence[NewInterview]) -> list[Future[InterviewView]]:
+    """Store creates gathered by the caller in one transaction, sharing their statements
+    (Database.write_batch); each future holds its interview or the error that refused it."""
+    return db.write_batch(
+        lambda session: _create_interviews(session, creates),
+        [interview_creator(create) for create in creates],
+    )
 
 
 def get_interview(db: Database, account_id: int, interview_id: int, now: datetime) -> InterviewView:
@@ -531,7 +587,8 @@ def import_interview(
             session, account_id, candidate_id, invitation.uid
         )
         if known is None:
-            return _create_interview(session, account_id, fields, now, invitation.uid), True
+            create = NewInterview(account_id, fields, now, invitation_uid=invitation.uid)
+            return _create_interview(session, create), True
 
         def edit(current: Interview) -> Mapping[str, Any]:
             return {**fields, "contacts": _merge_contacts(fields["contacts"], current.contacts)}
@@ -722,7 +779,7 @@ def _next_round(
         "previous_interview_id": interview.id,
         **{k: v for k, v in wanted.items() if k != "contacts" and v is not None},
     }
-    return _create_interview(session, account_id, fields, now)
+    return _create_interview(session, NewInterview(account_id, fields, now))
 
 
 def add_outcome(

@@ -4,8 +4,8 @@ A create is the service's heaviest request: it plans the cadence, renders each s
 event, stores some thirty rows and answers the whole plan. In one process all of that shares one
 interpreter with the HTTP work, so a server used one core of the machine. The writer process runs
 the creates beside it, on another core: the HTTP process checks the request, hands the create
-over a pipe and sends the answer the writer sends back. The writer commits the creates waiting
-together (service.db.session.GroupWriter), as the server's own thread does in process.
+over a pipe and sends the answer the writer sends back. The writer stores the creates waiting
+in one transaction, with a statement a table for all of them (usecases.store_interviews).
 
 Frames on the pipes are a 4-byte length and a pickle; both ends are this program. The writer
 stops when its pipe closes: after finishing what it was handed, when the server shuts down, or
@@ -187,7 +187,8 @@ class WriterProcess:
         except Exception as error:
             log.error("the writer process could not start: %s", error)
             raise Unavailable("the writer process could not start; retry shortly") from error
-        view = await link.ask((account_id, dict(fields), now, claim, logs.request_id.get()))
+        create = usecases.NewInterview(account_id, dict(fields), now, claim)
+        view = await link.ask((create, logs.request_id.get()))
         return answer(view, now)
 
     def _link_task(self) -> "asyncio.Task[_Link]":
@@ -323,13 +324,8 @@ def serve(inbox: int, outbox: int) -> None:
             if not waiting:
                 return
             group = [_read(waiting.popleft()) for _ in range(min(GROUP_MOST, len(waiting)))]
-            stored = db.write_group(
-                [
-                    usecases.interview_creator(account_id, fields, now, claim)
-                    for _, account_id, fields, now, claim, _ in group
-                ]
-            )
-            for (number, *_, rid), result in zip(group, stored, strict=True):
+            stored = usecases.store_interviews(db, [create for _, create, _ in group])
+            for (number, _, rid), result in zip(group, stored, strict=True):
                 token = logs.request_id.set(rid)
                 try:
                     error = result.exception()

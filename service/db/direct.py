@@ -66,9 +66,15 @@ def _compile(
     )
 
 
-def _run(connection: Connection, sql: str, parameters: Any, many: bool) -> list[Sequence[Any]]:
+def _run(
+    connection: Connection, sql: str, parameters: Any, many: bool, each: bool = False
+) -> list[Sequence[Any]]:
+    """The statement run once, or for every set of parameters (`many`); the rows it returns,
+    or with `each`, the first row each run returns."""
     cursor = connection.connection.cursor()
     try:
+        if each:
+            return _first_of_each(cursor, sql, parameters, connection.dialect.driver == "psycopg")
         if many:
             cursor.executemany(sql, parameters)
             return []
@@ -85,10 +91,30 @@ def _run(connection: Connection, sql: str, parameters: Any, many: bool) -> list[
             connection.dialect.loaded_dbapi.Error,
             connection_invalidated=lost,
             dialect=connection.dialect,
-            ismulti=many,
+            ismulti=many or each,
         ) from error
     finally:
         cursor.close()
+
+
+def _first_of_each(
+    cursor: Any, sql: str, parameters: Sequence[Any], psycopg: bool
+) -> list[Sequence[Any]]:
+    """Run `sql` for every set of parameters; the first row of each run, in their order.
+    psycopg sends them all before it waits for any (one round trip to the server) and keeps
+    each run's rows apart; SQLite's driver has no such executemany, and runs in process."""
+    found = []
+    if psycopg:
+        cursor.executemany(sql, parameters, returning=True)
+        while True:
+            found.append(cursor.fetchone())
+            if not cursor.nextset():
+                break
+    else:
+        for values in parameters:
+            cursor.execute(sql, values)
+            found.append(cursor.fetchone())
+    return found
 
 
 def execute(
@@ -120,8 +146,21 @@ def first(
 def execute_many(
     connection: Connection, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Run an INSERT (built once, at import) for every row; each row fills the same columns."""
+    """Run a statement (built once, at import) for every row: an INSERT of the same columns
+    each time, or a statement with binds of its own."""
     if not rows:
         return
-    compiled = _compile(statement, connection.dialect, tuple(rows[0]), True)
+    keys = tuple(rows[0]) if statement.is_insert else None  # type: ignore[attr-defined]
+    compiled = _compile(statement, connection.dialect, keys, True)
     _run(connection, compiled.sql, [compiled.parameters(row) for row in rows], True)
+
+
+def execute_each(
+    connection: Connection, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
+) -> list[Sequence[Any]]:
+    """Run an INSERT … RETURNING (built once, at import) for every row, each row filling the
+    same columns; the row each run returns, in the order of `rows`."""
+    if not rows:
+        return []
+    compiled = _compile(statement, connection.dialect, tuple(rows[0]), False)
+    return _run(connection, compiled.sql, [compiled.parameters(row) for row in rows], False, True)

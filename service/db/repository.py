@@ -503,22 +503,26 @@ _INTERVIEWS = _table(InterviewRow)
 _CONTACTS = _table(ContactRow)
 _REFERENCES = _table(ReferenceRow)
 _FOLLOWUPS = _table(FollowUpRow)
-# The statements that store a new interview and its plan, run through `direct`. Ids come back
-# by each row's place (a contact's position, a step's key) rather than from RETURNING in
-# parameter order, which SQLAlchemy can only promise by sorting on every database.
+# The statements that store new interviews and their plans, run through `direct`: a table's
+# rows for every interview being added go in one statement. Ids of the rows an interview owns
+# come back by each row's place (a contact's position, a step's key) rather than from RETURNING
+# in parameter order, which SQLAlchemy can only promise by sorting on every database.
 _NEW_INTERVIEW = insert(_INTERVIEWS).returning(_INTERVIEWS.c.id)
 _NEW_CONTACTS = insert(_CONTACTS)
 _NEW_REFERENCES = insert(_REFERENCES)
 _NEW_STEPS = insert(_FOLLOWUPS)
-_CONTACT_IDS = select(_CONTACTS.c.position, _CONTACTS.c.id).where(
-    _CONTACTS.c.interview_id == bindparam("interview_id")
-)
-_REFERENCE_IDS = select(_REFERENCES.c.position, _REFERENCES.c.id).where(
-    _REFERENCES.c.interview_id == bindparam("interview_id")
-)
-_STEP_IDS = select(_FOLLOWUPS.c.key, _FOLLOWUPS.c.id).where(
-    _FOLLOWUPS.c.interview_id == bindparam("interview_id")
-)
+
+
+def _places(table: Table, place: ColumnElement[Any]) -> Select[Any]:
+    """(interview id, place, id) of the rows of interviews first_id to last_id."""
+    return select(table.c.interview_id, place, table.c.id).where(
+        table.c.interview_id.between(bindparam("first_id"), bindparam("last_id"))
+    )
+
+
+_CONTACT_IDS = _places(_CONTACTS, _CONTACTS.c.position)
+_REFERENCE_IDS = _places(_REFERENCES, _REFERENCES.c.position)
+_STEP_IDS = _places(_FOLLOWUPS, _FOLLOWUPS.c.key)
 _FIRST_PLAN = (
     update(_INTERVIEWS)
     .where(_INTERVIEWS.c.id == bindparam("interview_id"))
@@ -531,59 +535,83 @@ _FIRST_PLAN = (
 )
 
 
-def _ids(session: Session, query: Select[Any, int], interview_id: int) -> dict[Any, int]:
-    """{place: id} of an interview's rows."""
-    found = direct.execute(session.connection(), query, {"interview_id": interview_id})
-    return {row[0]: row[1] for row in found}
+def _ids(
+    session: Session, query: Select[Any], interview_ids: Sequence[int]
+) -> dict[tuple[int, Any], int]:
+    """{(interview id, place): id} of the rows these interviews own. The range can hold other
+    interviews, added meanwhile by other transactions: their rows are left out."""
+    found = direct.execute(
+        session.connection(),
+        query,
+        {"first_id": min(interview_ids), "last_id": max(interview_ids)},
+    )
+    wanted = set(interview_ids)
+    return {(row[0], row[1]): row[2] for row in found if row[0] in wanted}
 
 
-def add_interview(
-    session: Session,
-    account_id: int,
-    interview: Interview,
-    now: datetime,
-    invitation_uid: str | None = None,
-) -> Interview:
-    """Store a new interview with its contacts and references; returned with their ids."""
+@dataclass(frozen=True)
+class InterviewToAdd:
+    """An interview to add: whose it is, when it is added, and the invitation it came from."""
+
+    account_id: int
+    interview: Interview
+    now: datetime
+    invitation_uid: str | None = None
+
+
+def add_interviews(session: Session, new: Sequence[InterviewToAdd]) -> list[Interview]:
+    """Store new interviews with their contacts and references, a statement for each table
+    whatever their number; each returned with its ids and those of its contacts and
+    references."""
+    if not new:
+        return []
     connection = session.connection()
-    row = {
-        **_interview_values(interview),
-        "account_id": account_id,
-        "invitation_uid": invitation_uid,
-        "created_at": now,
-        "updated_at": now,
-    }
-    [(interview_id,)] = direct.execute(connection, _NEW_INTERVIEW, row)
-    direct.execute_many(
-        connection,
-        _NEW_CONTACTS,
-        [
-            {**_contact_values(contact, position), "interview_id": interview_id}
-            for position, contact in enumerate(interview.contacts)
-        ],
-    )
-    direct.execute_many(
-        connection,
-        _NEW_REFERENCES,
-        [
-            {**_reference_values(reference, position), "interview_id": interview_id}
-            for position, reference in enumerate(interview.references)
-        ],
-    )
-    contact_ids = _ids(session, _CONTACT_IDS, interview_id) if interview.contacts else {}
-    reference_ids = _ids(session, _REFERENCE_IDS, interview_id) if interview.references else {}
-    return replace(
-        interview,
-        id=interview_id,
-        contacts=tuple(
-            replace(contact, id=contact_ids[position])
-            for position, contact in enumerate(interview.contacts)
-        ),
-        references=tuple(
-            replace(reference, id=reference_ids[position])
-            for position, reference in enumerate(interview.references)
-        ),
-    )
+    ids = [
+        row[0]
+        for row in direct.execute_each(
+            connection,
+            _NEW_INTERVIEW,
+            [
+                {
+                    **_interview_values(added.interview),
+                    "account_id": added.account_id,
+                    "invitation_uid": added.invitation_uid,
+                    "created_at": added.now,
+                    "updated_at": added.now,
+                }
+                for added in new
+            ],
+        )
+    ]
+    contacts = [
+        {**_contact_values(contact, position), "interview_id": interview_id}
+        for added, interview_id in zip(new, ids, strict=True)
+        for position, contact in enumerate(added.interview.contacts)
+    ]
+    references = [
+        {**_reference_values(reference, position), "interview_id": interview_id}
+        for added, interview_id in zip(new, ids, strict=True)
+        for position, reference in enumerate(added.interview.references)
+    ]
+    direct.execute_many(connection, _NEW_CONTACTS, contacts)
+    direct.execute_many(connection, _NEW_REFERENCES, references)
+    contact_ids = _ids(session, _CONTACT_IDS, ids) if contacts else {}
+    reference_ids = _ids(session, _REFERENCE_IDS, ids) if references else {}
+    return [
+        replace(
+            added.interview,
+            id=interview_id,
+            contacts=tuple(
+                replace(contact, id=contact_ids[interview_id, position])
+                for position, contact in enumerate(added.interview.contacts)
+            ),
+            references=tuple(
+                replace(reference, id=reference_ids[interview_id, position])
+                for position, reference in enumerate(added.interview.references)
+            ),
+        )
+        for added, interview_id in zip(new, ids, strict=True)
+    ]
 
 
 def interview_id_by_invitation(
@@ -740,37 +768,44 @@ StepRenderer = Callable[[FollowUp, int, datetime, datetime], str]
 """Renders a step's event from the step, its sequence, when it last changed and was created."""
 
 
-def _add_steps(
-    session: Session,
-    account_id: int,
-    interview: Interview,
-    steps: Sequence[FollowUp],
-    now: datetime,
-    render: StepRenderer,
-) -> list[int]:
-    """Store new steps with their events, in one statement; their ids in the order given."""
-    assert interview.id is not None
-    if not steps:
-        return []
-    direct.execute_many(
-        session.connection(),
-        _NEW_STEPS,
-        [
-            {
-                **_step_values(step),
-                "account_id": account_id,
-                "candidate_id": interview.candidate_id,
-                "interview_id": interview.id,
-                "sequence": 0,
-                "created_at": now,
-                "updated_at": now,
-                "ics": render(step, 0, now, now),
-            }
-            for step in steps
-        ],
-    )
-    ids = _ids(session, _STEP_IDS, interview.id)
-    return [ids[step.key] for step in steps]
+@dataclass(frozen=True)
+class StepsToAdd:
+    """Steps to add to an interview, made `now`, with how their events are rendered."""
+
+    account_id: int
+    interview: Interview
+    steps: Sequence[FollowUp]
+    now: datetime
+    render: StepRenderer
+
+
+def _add_steps(session: Session, new: Sequence[StepsToAdd]) -> list[list[int]]:
+    """Store new steps with their events, in one statement whatever their number; the ids of
+    each interview's steps in the order given."""
+    rows = [
+        {
+            **_step_values(step),
+            "account_id": added.account_id,
+            "candidate_id": added.interview.candidate_id,
+            "interview_id": added.interview.id,
+            "sequence": 0,
+            "created_at": added.now,
+            "updated_at": added.now,
+            "ics": added.render(step, 0, added.now, added.now),
+        }
+        for added in new
+        for step in added.steps
+    ]
+    if not rows:
+        return [[] for _ in new]
+    direct.execute_many(session.connection(), _NEW_STEPS, rows)
+    ids = _ids(session, _STEP_IDS, [row["interview_id"] for row in rows])
+    found = []
+    for added in new:
+        interview_id = added.interview.id
+        assert interview_id is not None
+        found.append([ids[interview_id, step.key] for step in added.steps])
+    return found
 
 
 def _cadence_values(plan: Plan) -> dict[str, str]:
@@ -811,7 +846,7 @@ def save_plan(
         row.sequence += 1
         row.updated_at = now
         row.ics = render(step, row.sequence, now, row.created_at)
-    _add_steps(session, account_id, interview, new, now, render)
+    _add_steps(session, [StepsToAdd(account_id, interview, new, now, render)])
     session.execute(
         update(InterviewRow).where(InterviewRow.id == interview.id).values(**_cadence_values(plan))
     )
@@ -824,38 +859,68 @@ class StoredPlan(NamedTuple):
     cadence_note: str
 
 
-def add_plan(
-    session: Session,
-    account_id: int,
-    interview: Interview,
-    timezone: str,
-    plan: Plan,
-    now: datetime,
-    render: StepRenderer,
-    interview_event: str,
-) -> StoredPlan:
-    """Store the first plan of an interview just added, with the interview's own event (its
-    first, made `now`); returns what was stored, as reading it back would give it."""
-    assert interview.id is not None
-    ids = _add_steps(session, account_id, interview, plan.followups, now, render)
-    cadence = _cadence_values(plan)
-    direct.execute(
+@dataclass(frozen=True)
+class FirstPlan:
+    """The first plan of an interview just added: the candidate's zone, the plan made `now`,
+    how its steps' events are rendered, and the interview's own event (its first)."""
+
+    account_id: int
+    interview: Interview
+    timezone: str
+    plan: Plan
+    now: datetime
+    render: StepRenderer
+    interview_event: str
+
+
+def add_plans(session: Session, plans: Sequence[FirstPlan]) -> list[StoredPlan]:
+    """Store the first plans of interviews just added, a statement for each table whatever
+    their number; returns what was stored, as reading it back would give it."""
+    if not plans:
+        return []
+    step_ids = _add_steps(
+        session,
+        [
+            StepsToAdd(
+                first.account_id, first.interview, first.plan.followups, first.now, first.render
+            )
+            for first in plans
+        ],
+    )
+    cadences = [_cadence_values(first.plan) for first in plans]
+    direct.execute_many(
         session.connection(),
         _FIRST_PLAN,
-        {
-            "interview_id": interview.id,
-            "event": interview_event,
-            "changed_at": now,
-            "state": cadence["cadence_state"],
-            "note": cadence["cadence_note"],
-        },
+        [
+            {
+                "interview_id": first.interview.id,
+                "event": first.interview_event,
+                "changed_at": first.now,
+                "state": cadence["cadence_state"],
+                "note": cadence["cadence_note"],
+            }
+            for first, cadence in zip(plans, cadences, strict=True)
+        ],
     )
-    records = [
-        FollowUpRecord(followup_id, interview.id, interview.candidate_id, timezone, 0, now, step)
-        for followup_id, step in zip(ids, plan.followups, strict=True)
-    ]
-    records.sort(key=lambda record: (record.step.due_at, record.id))
-    return StoredPlan(records, cadence["cadence_state"], cadence["cadence_note"])
+    stored = []
+    for first, ids, cadence in zip(plans, step_ids, cadences, strict=True):
+        interview = first.interview
+        assert interview.id is not None
+        records = [
+            FollowUpRecord(
+                followup_id,
+                interview.id,
+                interview.candidate_id,
+                first.timezone,
+                0,
+                first.now,
+                step,
+            )
+            for followup_id, step in zip(ids, first.plan.followups, strict=True)
+        ]
+        records.sort(key=lambda record: (record.step.due_at, record.id))
+        stored.append(StoredPlan(records, cadence["cadence_state"], cadence["cadence_note"]))
+    return stored
 
 
 def save_interview_event(

@@ -1,6 +1,7 @@
 """Engines and transactions: SQLite tuned for concurrent writers, PostgreSQL through psycopg 3,
 and a writer that commits waiting work together."""
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -37,6 +38,8 @@ GROUP_MOST = 64
 _OUTAGES = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 T = TypeVar("T")
+
+log = logging.getLogger("service.db")
 
 
 def _sqlite_engine(url: URL, settings: Settings) -> Engine:
@@ -165,6 +168,42 @@ class Database:
         for work in group:
             work.result.set_running_or_notify_cancel()
         _commit_together(self, group)
+        return [work.result for work in group]
+
+    def write_batch(
+        self,
+        batch: Callable[[Session], Sequence["T | Exception"]],
+        works: Sequence[Callable[[Session], T]],
+    ) -> "list[Future[T]]":
+        """Run `batch`, which does what `works` do one by one but with statements they share,
+        in one write transaction. Each work is answered with its place in what the batch
+        returns: a result, or the error that refused it (a refused work stores nothing). If
+        the batch raises, it is rolled back and the works run as write_group runs them, each
+        stored or failing on its own; an outage fails them all."""
+        group = [_Work(run, Future()) for run in works]
+        for work in group:
+            work.result.set_running_or_notify_cancel()
+        batching = False
+        try:
+            with self.writing() as session:
+                batching = True
+                results = batch(session)
+                batching = False
+        except Exception as error:
+            if not batching or isinstance(error, _OUTAGES):
+                for work in group:
+                    work.result.set_exception(error)
+            else:
+                log.info(
+                    "a batch of %d failed (%s); each runs alone", len(group), type(error).__name__
+                )
+                _commit_together(self, group)
+            return [work.result for work in group]
+        for work, result in zip(group, results, strict=True):
+            if isinstance(result, Exception):
+                work.result.set_exception(result)
+            else:
+                work.result.set_result(result)
         return [work.result for work in group]
 
     def ping(self) -> None:

@@ -155,3 +155,57 @@ def test_a_group_gathered_by_the_caller_shares_the_same_rules(db: Database) -> N
     assert _stored(db) == {"one", "three"}
     # "one" before the refusal, then "three" before the duplicate: two commits.
     assert len(commits) == 2
+
+
+def _batch(
+    answers: list[str | Exception], fail: Exception | None = None
+) -> Callable[[Session], list[str | Exception]]:
+    """A batch that stores the accounts named in `answers` in one statement and answers
+    each in its place (an error in its place stores nothing); then raises `fail` if given."""
+
+    def batch(session: Session) -> list[str | Exception]:
+        names = [{"name": a, "created_at": NOW} for a in answers if isinstance(a, str)]
+        session.execute(insert(AccountRow), names)
+        if fail is not None:
+            raise fail
+        return answers
+
+    return batch
+
+
+def test_a_batch_answers_each_work_in_its_place_from_one_transaction(db: Database) -> None:
+    refused = InvalidInput("no such candidate")
+    alone = [_add("never run alone", InvalidInput("the batch ran"))] * 3
+    with _commits(db) as commits:
+        results = db.write_batch(_batch(["one", refused, "three"]), alone)
+    assert results[0].result(0) == "one"
+    with pytest.raises(InvalidInput, match="no such candidate"):
+        results[1].result(0)
+    assert results[2].result(0) == "three"
+    assert _stored(db) == {"one", "three"}
+    assert len(commits) == 1
+
+
+def test_a_batch_that_raises_is_rolled_back_and_each_work_runs_alone(db: Database) -> None:
+    broken = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+    works = [_add("one"), _add("two"), _add("two")]
+    with _commits(db) as commits:
+        results = db.write_batch(_batch(["batch only"], broken), works)
+    assert [r.done() for r in results] == [True] * 3
+    assert results[0].result() == "one"
+    assert results[1].result() == "two"
+    with pytest.raises(IntegrityError):
+        results[2].result()
+    # Nothing the batch wrote; the works as they store alone, the duplicate taken out.
+    assert _stored(db) == {"one", "two"}
+    assert len(commits) == 1
+
+
+def test_an_outage_in_a_batch_fails_every_work_and_stores_nothing(db: Database) -> None:
+    outage = OperationalError("INSERT", {}, Exception("server closed the connection"))
+    works = [_add("one"), _add("two")]
+    results = db.write_batch(_batch(["one", "two"], outage), works)
+    for result in results:
+        with pytest.raises(OperationalError):
+            result.result(0)
+    assert _stored(db) == set()
