@@ -17,12 +17,11 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    literal,
+    literal_column,
     null,
     or_,
     select,
     text,
-    type_coerce,
     union_all,
     update,
 )
@@ -279,46 +278,73 @@ class FeedScope:
     candidate_changed_at: datetime
 
 
+_FEED_SCOPE = (
+    select(
+        FeedTokenRow.candidate_id,
+        FeedTokenRow.interview_id,
+        CandidateRow.name,
+        CandidateRow.timezone,
+        CandidateRow.updated_at,
+    )
+    .join(CandidateRow, CandidateRow.id == FeedTokenRow.candidate_id)
+    .where(FeedTokenRow.token_hash == bindparam("token_hash"), FeedTokenRow.revoked_at.is_(None))
+)
+
+
 def feed_scope(session: Session, token_hash: str) -> FeedScope | None:
-    row = session.execute(
-        select(
-            FeedTokenRow.candidate_id,
-            FeedTokenRow.interview_id,
-            CandidateRow.name,
-            CandidateRow.timezone,
-            CandidateRow.updated_at,
-        )
-        .join(CandidateRow, CandidateRow.id == FeedTokenRow.candidate_id)
-        .where(FeedTokenRow.token_hash == token_hash, FeedTokenRow.revoked_at.is_(None))
-    ).one_or_none()
-    return FeedScope(*row) if row else None
+    # Feeds are polled all day: their reads run through `direct`, built once.
+    row = direct.first(session.connection(), _FEED_SCOPE, {"token_hash": token_hash})
+    return FeedScope(*row.values()) if row else None
 
 
-def _in_scope(scope: FeedScope) -> ColumnElement[bool]:
+def _steps_in(by_interview: bool) -> ColumnElement[bool]:
+    """A feed's steps: its interview's, or all its candidate's (the id a bind)."""
+    if by_interview:
+        return FollowUpRow.interview_id == bindparam("interview_id")
+    return FollowUpRow.candidate_id == bindparam("candidate_id")
+
+
+def _interviews_in(by_interview: bool) -> ColumnElement[bool]:
+    """A feed's interviews: its own, or all its candidate's (the id a bind)."""
+    if by_interview:
+        return InterviewRow.id == bindparam("interview_id")
+    return InterviewRow.candidate_id == bindparam("candidate_id")
+
+
+def _scope_values(scope: FeedScope) -> dict[str, Any]:
     if scope.interview_id is not None:
-        return FollowUpRow.interview_id == scope.interview_id
-    return FollowUpRow.candidate_id == scope.candidate_id
+        return {"interview_id": scope.interview_id}
+    return {"candidate_id": scope.candidate_id}
 
 
-def _interviews_in_scope(scope: FeedScope) -> ColumnElement[bool]:
-    if scope.interview_id is not None:
-        return InterviewRow.id == scope.interview_id
-    return InterviewRow.candidate_id == scope.candidate_id
+def _feed_version_queries(by_interview: bool) -> tuple[Any, Any]:
+    # count(*), not count(id): the covering indexes then answer without reading the table.
+    steps = select(
+        func.count(), func.max(FollowUpRow.updated_at), func.sum(FollowUpRow.sequence)
+    ).where(_steps_in(by_interview))
+    interviews = select(
+        func.count(),
+        func.max(InterviewRow.ics_changed_at),
+        func.sum(InterviewRow.ics_sequence),
+    ).where(_interviews_in(by_interview))
+    return steps, interviews
+
+
+_FEED_VERSION = {
+    by_interview: _feed_version_queries(by_interview) for by_interview in (False, True)
+}
 
 
 def feed_version(session: Session, scope: FeedScope) -> tuple[Any, ...]:
     """What changes whenever anything in the feed changes: counts, latest changes and sequences
     of its steps and interviews. Aggregates only: no event text is sent back."""
-    # count(*), not count(id): the covering indexes then answer without reading the table.
-    steps = select(
-        func.count(), func.max(FollowUpRow.updated_at), func.sum(FollowUpRow.sequence)
-    ).where(_in_scope(scope))
-    interviews = select(
-        func.count(),
-        func.max(InterviewRow.ics_changed_at),
-        func.sum(InterviewRow.ics_sequence),
-    ).where(_interviews_in_scope(scope))
-    return (*session.execute(steps).one(), *session.execute(interviews).one())
+    connection, values = session.connection(), _scope_values(scope)
+    found: list[Any] = []
+    for query in _FEED_VERSION[scope.interview_id is not None]:
+        row = direct.first(connection, query, values)
+        assert row is not None  # an aggregate always has its row
+        found.extend(row.values())
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -338,46 +364,80 @@ class StoredEvent(NamedTuple):
     status: str | None  # a step's status; None for an interview
 
 
-def feed_events(
-    session: Session, scope: FeedScope, window: FeedWindow, with_interviews: bool
-) -> list[StoredEvent]:
-    """The stored texts of the events in a feed's window, by start, in one query. Start times
-    come back untouched (no conversion per row): they only order the events."""
-    open_ = [Status.PENDING.value, Status.MISSED.value]
-    closed = [Status.CANCELLED.value, Status.SKIPPED.value]
+def _constant(value: str | int) -> ColumnElement[Any]:
+    """A constant written into a statement built once (its value is the service's own)."""
+    return literal_column(repr(value))
+
+
+def _feed_events_query(by_interview: bool, with_interviews: bool) -> Any:
+    """The stored texts of a feed's events in its window, by start, the window and the scope
+    as binds: built once for each kind of feed, and run through `direct`."""
+    open_ = [_constant(Status.PENDING.value), _constant(Status.MISSED.value)]
+    closed = [_constant(Status.CANCELLED.value), _constant(Status.SKIPPED.value)]
     steps = select(
         FollowUpRow.ics.label("ics"),
-        type_coerce(FollowUpRow.due_at, String).label("starts"),
+        FollowUpRow.due_at.label("starts"),
         FollowUpRow.status.label("status"),
-        literal(0).label("kind"),
+        _constant(0).label("kind"),
         FollowUpRow.id.label("id"),
     ).where(
-        _in_scope(scope),
+        _steps_in(by_interview),
         FollowUpRow.ics.is_not(None),
         or_(
-            and_(FollowUpRow.status.in_(open_), FollowUpRow.deadline_at >= window.open_since),
             and_(
-                FollowUpRow.status == Status.DONE.value,
-                FollowUpRow.updated_at >= window.done_since,
+                FollowUpRow.status.in_(open_),
+                FollowUpRow.deadline_at >= bindparam("open_since"),
             ),
-            and_(FollowUpRow.status.in_(closed), FollowUpRow.updated_at >= window.cancelled_since),
+            and_(
+                FollowUpRow.status == _constant(Status.DONE.value),
+                FollowUpRow.updated_at >= bindparam("done_since"),
+            ),
+            and_(
+                FollowUpRow.status.in_(closed),
+                FollowUpRow.updated_at >= bindparam("cancelled_since"),
+            ),
         ),
     )
     query: Any = steps
     if with_interviews:
         interviews = select(
             InterviewRow.ics,
-            type_coerce(InterviewRow.starts_at, String),
+            InterviewRow.starts_at,
             cast(null(), String),
-            literal(1),
+            _constant(1),
             InterviewRow.id,
         ).where(
-            _interviews_in_scope(scope),
+            _interviews_in(by_interview),
             InterviewRow.ics.is_not(None),
-            InterviewRow.starts_at >= window.interviews_since,
+            InterviewRow.starts_at >= bindparam("interviews_since"),
         )
         query = union_all(steps, interviews)
-    rows = session.execute(query.order_by(text("starts"), text("kind"), text("id")))
+    return query.order_by(text("starts"), text("kind"), text("id"))
+
+
+_FEED_EVENTS = {
+    (by_interview, with_interviews): _feed_events_query(by_interview, with_interviews)
+    for by_interview in (False, True)
+    for with_interviews in (False, True)
+}
+
+
+def feed_events(
+    session: Session, scope: FeedScope, window: FeedWindow, with_interviews: bool
+) -> list[StoredEvent]:
+    """The stored texts of the events in a feed's window, by start, in one query on the
+    driver's cursor: a feed is hundreds of rows, and their texts need no conversion. Start
+    times come back as the driver gives them (SQLite: UTC text): they only order the events."""
+    by_interview = scope.interview_id is not None
+    values: dict[str, Any] = {
+        **_scope_values(scope),
+        "open_since": window.open_since,
+        "done_since": window.done_since,
+        "cancelled_since": window.cancelled_since,
+    }
+    if with_interviews:
+        values["interviews_since"] = window.interviews_since
+    rows = direct.execute(session.connection(), _FEED_EVENTS[by_interview, with_interviews], values)
     return [StoredEvent(ics, starts, status) for ics, starts, status, _, _ in rows]
 
 
