@@ -134,6 +134,8 @@ def first(
     """The first row a SELECT (built once, at import) finds, by column key, its values read
     as SQLAlchemy reads them; None if it finds none."""
     compiled = _compile(statement, connection.dialect, None, False)
+    if len(set(compiled.columns)) < len(compiled.columns):  # label the columns apart
+        raise ValueError(f"selected columns share a key: {compiled.columns}")
     found = _run(connection, compiled.sql, compiled.parameters(values), False)
     if not found:
         return None

@@ -320,12 +320,14 @@ def _scope_values(scope: FeedScope) -> dict[str, Any]:
 def _feed_version_queries(by_interview: bool) -> tuple[Any, Any]:
     # count(*), not count(id): the covering indexes then answer without reading the table.
     steps = select(
-        func.count(), func.max(FollowUpRow.updated_at), func.sum(FollowUpRow.sequence)
+        func.count().label("count"),
+        func.max(FollowUpRow.updated_at).label("changed"),
+        func.sum(FollowUpRow.sequence).label("sequences"),
     ).where(_steps_in(by_interview))
     interviews = select(
-        func.count(),
-        func.max(InterviewRow.ics_changed_at),
-        func.sum(InterviewRow.ics_sequence),
+        func.count().label("count"),
+        func.max(InterviewRow.ics_changed_at).label("changed"),
+        func.sum(InterviewRow.ics_sequence).label("sequences"),
     ).where(_interviews_in(by_interview))
     return steps, interviews
 

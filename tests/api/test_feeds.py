@@ -174,6 +174,29 @@ def test_a_reschedule_updates_events_in_place(
     assert conditional.status_code == 200
 
 
+def test_every_new_interview_shows_in_a_feed_read_before_it(
+    client: TestClient,
+    auth: Headers,
+    candidate: dict[str, Any],
+    interview: dict[str, Any],
+    clock: Clock,
+) -> None:
+    """Each new interview changes the feed's version, so neither the ETag nor the feed built
+    for it is served again: new rows of sequence 0 count as much as changed ones."""
+    seen = [client.get(feed_path(candidate))]
+    for days in (1, 2):
+        clock.now += timedelta(minutes=1)
+        body = interview_body(candidate["id"], starts_at=f"2026-12-0{1 + days}T14:00:00-05:00")
+        added = client.post("/v1/interviews", json=body, headers=auth).json()
+        seen.append(client.get(feed_path(candidate)))
+        uids = set(events(seen[-1].content))
+        assert f"interview-{added['id']}@interview-followup" in uids
+        assert {uid_of(added, step["key"]) for step in added["followups"]} <= uids
+        assert seen[-1].headers["etag"] != seen[-2].headers["etag"]
+        stale = {"If-None-Match": seen[-2].headers["etag"]}
+        assert client.get(feed_path(candidate), headers=stale).status_code == 200
+
+
 def test_a_change_to_one_step_leaves_the_others_byte_identical(
     client: TestClient,
     auth: Headers,

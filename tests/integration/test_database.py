@@ -19,7 +19,7 @@ from service.config import Settings
 from service.db import direct, repository
 from service.db.base import Base
 from service.db.session import Database
-from service.db.tables import CandidateRow
+from service.db.tables import CandidateRow, FeedTokenRow
 from service.domain.model import Candidate, Contact, Format
 from service.errors import Unavailable
 from tests.builders import NOW
@@ -246,6 +246,52 @@ def test_a_candidate_read_on_the_drivers_cursor_equals_the_orms(db: Database) ->
         assert read.call_time == clock(9, 45) and read.policy.retry_after_days == 3
         assert read.business_hours.days == frozenset({1, 3, 5})
         assert repository.candidate(session, account_id + 1, candidate_id) is None
+
+
+def test_a_feeds_version_on_the_drivers_cursor_equals_the_orms(db: Database) -> None:
+    """A feed's ETag comes from its version, read through `direct`: the ORM's values (counts,
+    latest changes as aware instants, sums of sequences), moving with every interview added."""
+    account_id, candidate_id = _candidate(db)
+    steps, interviews = Base.metadata.tables["followups"], Base.metadata.tables["interviews"]
+    versions = []
+    for day in range(3):
+        with db.reading() as session:
+            token = session.scalar(select(FeedTokenRow.token_hash))
+            assert token is not None
+            scope = repository.feed_scope(session, token)
+            assert scope is not None and scope.candidate_id == candidate_id
+            version = repository.feed_version(session, scope)
+            by_orm = (
+                *session.execute(
+                    select(
+                        func.count(), func.max(steps.c.updated_at), func.sum(steps.c.sequence)
+                    ).where(steps.c.candidate_id == candidate_id)
+                ).one(),
+                *session.execute(
+                    select(
+                        func.count(),
+                        func.max(interviews.c.ics_changed_at),
+                        func.sum(interviews.c.ics_sequence),
+                    ).where(interviews.c.candidate_id == candidate_id)
+                ).one(),
+            )
+        assert repr(version) == repr(by_orm)
+        versions.append(version)
+        fields = {
+            "candidate_id": candidate_id,
+            "company": "Acme",
+            "role": "Analyst",
+            "starts_at": NOW + timedelta(days=day + 1),
+            "format": Format.PHONE,
+            "contacts": (Contact(name="Jane Doe", email="jane@acme.example"),),
+        }
+        usecases.create_interview(db, account_id, fields, NOW + timedelta(minutes=day)).result(10)
+    assert len(set(versions)) == 3
+
+
+def test_a_row_read_by_key_needs_columns_with_keys_of_their_own(db: Database) -> None:
+    with db.reading() as session, pytest.raises(ValueError, match="share a key"):
+        direct.first(session.connection(), select(func.count(), func.sum(CandidateRow.id)), {})
 
 
 def test_a_driver_error_on_the_direct_path_is_raised_as_sqlalchemy_raises_it(
