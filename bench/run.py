@@ -6,9 +6,9 @@ to a baseline taken in the same run, on SQLite and (when reachable) PostgreSQL.
 3. building a feed after a change vs reading and joining the same stored
    events (in process, median of many)                                      goal <= 3
 4. create interview vs a trivial JSON endpoint (/healthz) on the same server goal >= 0.2
-   and, for the record, the floor under any create: the same request and answer
-   doing nothing, plus planning and rendering, plus storing the same rows with
-   the database driver alone
+   and, for the record, the floor under a create on one core: the same request
+   and answer doing nothing, plus planning and rendering, plus storing the same
+   rows with the database driver alone
 5. feed, list and due-today latency with 10,000 vs 10 candidates            goal <= 1.2
 6. the same calendar served by Radicale (a CalDAV server), for the record
 
@@ -53,6 +53,8 @@ POSTGRES = os.environ.get(
 )
 INTERVIEWS = 50
 CROWD = 10_000
+# Creates stored in one transaction for the floor (line 4): as many as wrk keeps in flight.
+GROUP = 8
 
 
 @dataclass
@@ -291,7 +293,8 @@ def build_vs_join(url: str, token: str, candidate_id: int) -> tuple[float, float
 def create_floor(url: str, key: str, interview_id: int) -> tuple[float, float]:
     """Seconds a create cannot go below, in process: planning the stored interview and rendering
     its events (the domain work), and storing copies of its rows through the database driver
-    alone, without SQLAlchemy, in one transaction per copy (the storage work)."""
+    alone, without SQLAlchemy, GROUP copies to a transaction as the server's writer stores them
+    under wrk's connections (the storage work)."""
     db = Database(Settings(database_url=url))
     now = datetime.now(UTC)
     account_id = usecases.authenticate(db, key)
@@ -344,21 +347,22 @@ def create_floor(url: str, key: str, interview_id: int) -> tuple[float, float]:
 
     def store() -> None:
         begin()
-        cursor.execute(insert("interviews") + " RETURNING id", stored["interviews"][1][0][1:])
-        returned = cursor.fetchone()
-        assert returned is not None
-        new_id = returned[0]
-        for table in children:
-            names, values = stored[table]
-            at = names.index("interview_id")
-            cursor.executemany(
-                insert(table), [(*row[1:at], new_id, *row[at + 1 :]) for row in values]
-            )
+        for _ in range(GROUP):
+            cursor.execute(insert("interviews") + " RETURNING id", stored["interviews"][1][0][1:])
+            returned = cursor.fetchone()
+            assert returned is not None
+            new_id = returned[0]
+            for table in children:
+                names, values = stored[table]
+                at = names.index("interview_id")
+                cursor.executemany(
+                    insert(table), [(*row[1:at], new_id, *row[at + 1 :]) for row in values]
+                )
+            copies.append(new_id)
         commit()
-        copies.append(new_id)
 
     domain_seconds = median_seconds(domain, 60)
-    store_seconds = median_seconds(store, 60)
+    store_seconds = median_seconds(store, 60) / GROUP
     begin()
     cursor.execute(
         f"DELETE FROM interviews WHERE id IN ({', '.join([mark] * len(copies))})", copies
@@ -573,16 +577,17 @@ def report(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         )
     )
     bare, domain, storing = results["create_floor"]
-    # What no create can go below: the same request and answer with no work, plus the plan and
-    # its events, plus storing the rows through the driver alone.
+    # What no create can go below on one core: the same request and answer with no work, plus
+    # the plan and its events, plus storing the rows through the driver alone. The service's
+    # writer process does the last two beside the HTTP work, on the other core.
     floor = 1 / (1 / bare.rate + domain + storing)
     rows.append(
         (
-            "4. the floor: same request and answer doing nothing; + plan and render; + store "
-            "with the driver alone",
+            "4. the floor on one core: same request and answer doing nothing; + plan and "
+            f"render; + store with the driver alone, {GROUP} a transaction",
             f"{bare.rate:.0f} req/s; + {domain * 1000:.2f} ms; + {storing * 1000:.2f} ms "
-            f"= at best {floor:.0f} req/s",
-            f"{floor / trivial.rate:.2f}x at best (for the record)",
+            f"= {floor:.0f} req/s one after another",
+            f"{floor / trivial.rate:.2f}x on one core (for the record)",
             None,
         )
     )
