@@ -187,7 +187,9 @@ class Database:
         try:
             with self.writing() as session:
                 batching = True
-                results = batch(session)
+                results = list(batch(session))
+                if len(results) != len(group):  # each work must be answered
+                    raise ValueError(f"a batch answered {len(results)} of {len(group)}")
                 batching = False
         except Exception as error:
             if not batching or isinstance(error, _OUTAGES):

@@ -209,3 +209,11 @@ def test_an_outage_in_a_batch_fails_every_work_and_stores_nothing(db: Database) 
         with pytest.raises(OperationalError):
             result.result(0)
     assert _stored(db) == set()
+
+
+def test_a_batch_that_answers_too_few_is_rolled_back_and_each_work_runs_alone(
+    db: Database,
+) -> None:
+    results = db.write_batch(_batch(["batch only"]), [_add("one"), _add("two")])
+    assert [r.result(0) for r in results] == ["one", "two"]
+    assert _stored(db) == {"one", "two"}
