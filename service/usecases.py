@@ -439,7 +439,7 @@ def create_interview(
 
 
 def interview_creator(create: NewInterview) -> Callable[[Session], InterviewView]:
-    """A create as work for a write transaction (Database.write_group)."""
+    """A create as work for a write transaction (Database.write_together)."""
 
     def run(session: Session) -> InterviewView:
         return _create_interview(session, create)

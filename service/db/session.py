@@ -161,25 +161,17 @@ class Database:
         (see GroupWriter); the future holds its result once that transaction has committed."""
         return self._group.submit(work)
 
-    def write_group(self, works: Sequence[Callable[[Session], T]]) -> "list[Future[T]]":
-        """Run `works` here and now in write transactions shared as the GroupWriter shares them;
-        for a caller that gathers its own groups (the server's writer process)."""
-        group = [_Work(run, Future()) for run in works]
-        for work in group:
-            work.result.set_running_or_notify_cancel()
-        _commit_together(self, group)
-        return [work.result for work in group]
-
     def write_batch(
         self,
         batch: Callable[[Session], Sequence["T | Exception"]],
         works: Sequence[Callable[[Session], T]],
     ) -> "list[Future[T]]":
-        """Run `batch`, which does what `works` do one by one but with statements they share,
-        in one write transaction. Each work is answered with its place in what the batch
+        """Run `batch`, here and now, which does what `works` do one by one but with statements
+        they share, in one write transaction; for a caller that gathers its own groups (the
+        server's writer process). Each work is answered with its place in what the batch
         returns: a result, or the error that refused it (a refused work stores nothing). If
-        the batch raises, it is rolled back and the works run as write_group runs them, each
-        stored or failing on its own; an outage fails them all."""
+        the batch raises, it is rolled back and the works run in transactions shared as the
+        GroupWriter shares them, each stored or failing on its own; an outage fails them all."""
         group = [_Work(run, Future()) for run in works]
         for work in group:
             work.result.set_running_or_notify_cancel()

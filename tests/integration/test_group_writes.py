@@ -139,11 +139,13 @@ def test_closing_finishes_the_work_handed_in_then_refuses_more(db: Database) -> 
 
 
 def test_a_group_gathered_by_the_caller_shares_the_same_rules(db: Database) -> None:
-    """write_group, as the server's writer process calls it: one transaction for the group, a
-    failing piece taken out, on the caller's own thread."""
+    """write_batch's works, when its batch fails, as the server's writer process runs them:
+    one transaction for the group, a failing piece taken out, on the caller's own thread."""
+    broken = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
     with _commits(db) as commits:
-        results = db.write_group(
-            [_add("one"), _add("two", InvalidInput("refused")), _add("three"), _add("one")]
+        results = db.write_batch(
+            _batch(["batch only"], broken),
+            [_add("one"), _add("two", InvalidInput("refused")), _add("three"), _add("one")],
         )
     assert [r.done() for r in results] == [True] * 4
     assert results[0].result() == "one"
