@@ -276,14 +276,19 @@ class _Planner:
         end = interview.ends_at
         deadline = end + timedelta(hours=policy.thank_you_within_hours)
         if channel is Channel.EMAIL:
+            soon = end + timedelta(hours=policy.email_within_hours)
             if schedule.in_business_hours(end):
-                ideal = min(end + timedelta(hours=policy.email_within_hours), schedule.closing(end))
+                ideal = min(soon, schedule.closing(end))
             else:
                 ideal = schedule.business_moment(end)
+            if ideal >= deadline:
+                # The 24 hours are the firmest rule: after a Saturday interview the email goes
+                # out that day rather than waiting for Monday's business hours [001][002].
+                ideal = min(soon, deadline)
         else:
             evening = schedule.at(schedule.local(end).date(), time(policy.mail_by_hour))
             ideal = max(evening, end + timedelta(hours=1))
-        deadline = max(deadline, ideal + timedelta(hours=1))
+            deadline = max(deadline, ideal + timedelta(hours=1))
         ref = contact.id
         if self.reach(contact, channel) is None:
             self.settle(
@@ -300,6 +305,13 @@ class _Planner:
                 )
             )
         what = texts.thank_you_what(kind, channel)
+
+        def soonest(now: datetime) -> datetime:
+            """When a late note can go: in business hours, unless an email would then miss
+            its 24 hours."""
+            moment = schedule.business_moment(now)
+            return now if channel is Channel.EMAIL and moment >= deadline else moment
+
         self.settle(
             _Draft(
                 key=f"{kind.value}:{ref}",
@@ -311,7 +323,7 @@ class _Planner:
                 why=texts.thank_you_why(kind, channel, policy),
                 summary=self.words.summary(what, contact),
                 checklist=texts.THANK_YOU_CHECKLIST if kind is Kind.THANK_YOU else (),
-                soonest=schedule.business_moment,
+                soonest=soonest,
             )
         )
 

@@ -104,7 +104,7 @@ def thank_you_why(kind: object, channel: Channel, policy: Policy) -> str:
         return (
             f"Thank everyone who interviewed you within {hours} hours — sooner when emailing: "
             f"aim for {policy.email_within_hours} hours after the interview, in business hours "
-            "[001][002]."
+            "unless they would push it past the deadline [001][002]."
         )
     return (
         f"Thank everyone who interviewed you within {hours} hours; a mailed card or letter goes "
