@@ -40,7 +40,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from service import usecases
 from service.config import Settings
-from service.db import tables  # noqa: F401  (registers the tables on Base.metadata)
+from service.db import repository, tables  # noqa: F401  (tables registers on Base.metadata)
 from service.db.base import Base
 from service.db.session import Database
 from service.domain import cadence
@@ -298,6 +298,8 @@ def create_floor(url: str, key: str, interview_id: int) -> tuple[float, float]:
     db = Database(Settings(database_url=url))
     now = datetime.now(UTC)
     account_id = usecases.authenticate(db, key)
+    with db.reading() as session:
+        installation = repository.installation_uid(session)
     view = usecases.get_interview(db, account_id, interview_id, now)
     interview = view.interview
     candidate = usecases.get_candidate(db, account_id, interview.candidate_id)
@@ -308,9 +310,10 @@ def create_floor(url: str, key: str, interview_id: int) -> tuple[float, float]:
         )
         stamp = events.Stamp(0, now, now)
         steps = [
-            events.followup_event(s, interview, candidate.timezone, stamp) for s in plan.followups
+            events.followup_event(s, interview, candidate.timezone, stamp, installation)
+            for s in plan.followups
         ]
-        return steps, events.interview_event(interview, stamp)
+        return steps, events.interview_event(interview, stamp, installation)
 
     sqlite = db.engine.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"

@@ -240,17 +240,17 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
 
 
 def _renderers(
-    interview: Interview, candidate: Candidate
+    interview: Interview, candidate: Candidate, installation: str
 ) -> tuple[repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
     """How the interview's steps, and the interview itself, are rendered as events."""
 
-    step_event = events.StepEvents(interview, candidate.timezone)
+    step_event = events.StepEvents(interview, candidate.timezone, installation)
 
     def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
         return step_event(step, Stamp(sequence, at, created))
 
     def render_interview(sequence: int, at: datetime, created: datetime) -> str:
-        return events.interview_event(interview, Stamp(sequence, at, created))
+        return events.interview_event(interview, Stamp(sequence, at, created), installation)
 
     return render_step, render_interview
 
@@ -265,7 +265,8 @@ def _store(
 ) -> None:
     """Save a plan with the calendar events of its steps and of the interview itself."""
     assert interview.id is not None
-    render_step, render_interview = _renderers(interview, candidate)
+    installation = repository.installation_uid(session)
+    render_step, render_interview = _renderers(interview, candidate, installation)
     repository.save_plan(session, account_id, interview, plan, now, render_step)
     repository.save_interview_event(session, interview.id, render_interview, now)
 
@@ -393,13 +394,14 @@ def _create_interviews(
         )
         accepted.append((place, candidate, new))
     stored = repository.add_interviews(session, [new for _, _, new in accepted])
+    installation = repository.installation_uid(session) if accepted else ""
     firsts = []
     for (_, candidate, new), interview in zip(accepted, stored, strict=True):
         now = new.now
         plan = cadence.plan(
             interview, candidate, now=now, holidays=_holidays(candidate.country, interview)
         )
-        render_step, render_interview = _renderers(interview, candidate)
+        render_step, render_interview = _renderers(interview, candidate, installation)
         firsts.append(
             repository.FirstPlan(
                 new.account_id,
@@ -856,7 +858,7 @@ def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[Outc
 
 # Calendar feeds
 
-FEED_FORMAT = "2"  # raise when rendering changes, so every ETag changes with it
+FEED_FORMAT = "3"  # raise when rendering changes, so every ETag changes with it
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from service.db.tables import (
     FeedTokenRow,
     FollowUpRow,
     IdempotentRequestRow,
+    InstallationRow,
     InterviewRow,
     OutcomeRow,
     ReferenceRow,
@@ -57,6 +58,19 @@ from service.domain.model import (
 )
 from service.idempotency import Claim
 from service.tokens import IssuedKey
+
+# The installation
+
+
+def installation_uid(session: Session) -> str:
+    """This installation's id, made once by the migrations; read once per connection."""
+    connection = session.connection()
+    found: str | None = connection.info.get("installation_uid")
+    if found is None:
+        found = session.scalars(select(InstallationRow.uid)).one()
+        connection.info["installation_uid"] = found
+    return found
+
 
 # Accounts and API keys
 

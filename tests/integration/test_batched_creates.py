@@ -7,14 +7,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from service import usecases
 from service.api.schemas import InterviewCreate
 from service.config import Settings
-from service.db import migrate
+from service.db import migrate, repository
 from service.db.base import Base
 from service.db.session import Database
+from service.db.tables import InstallationRow
 from service.errors import InProgress, InvalidInput
 from service.idempotency import Claim
 from tests.builders import NOW, candidate_body, contact_body, interview_body
@@ -26,13 +27,17 @@ STORED_BY_CREATES = ("interviews", "contacts", "interview_references", "followup
 
 @pytest.fixture
 def twin_dbs(databases: EmptyDatabases) -> Iterator[tuple[Database, Database]]:
-    """Two new databases of the backend, set up alike: the same accounts and candidates under
-    the same ids."""
+    """Two new databases of the backend, set up alike: the same installation id, and the same
+    accounts and candidates under the same ids."""
     made = []
     for _ in range(2):
         url = databases.new()
         migrate.upgrade(url)
         made.append(Database(Settings(database_url=url)))
+    with made[0].reading() as session:
+        installation = repository.installation_uid(session)
+    with made[1].writing() as session:
+        session.execute(update(InstallationRow).values(uid=installation))
     yield made[0], made[1]
     for db in made:
         db.dispose()
