@@ -1,6 +1,7 @@
 """Calendar feeds as subscribers see them: every step at its local time with what to do, updated in
 place, conditional requests, windows, tokens, and no writes on read."""
 
+import gzip
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from service.config import Settings
 from service.db import migrate
 from service.db.base import Base
 from service.db.session import Database
+from service.ical.feeds import FeedCache
 from service.main import create_app
 from tests.builders import candidate_body, feed_path, interview_body
 from tests.conformance import assert_conformant
@@ -141,13 +143,51 @@ def test_unchanged_data_gives_identical_bytes_and_a_304(
 def test_head_answers_the_headers_of_get_without_a_body(
     client: TestClient, candidate: dict[str, Any], interview: dict[str, Any]
 ) -> None:
-    got = client.get(feed_path(candidate))
-    head = client.head(feed_path(candidate))
-    assert head.status_code == 200
-    assert head.content == b""
-    assert head.headers["etag"] == got.headers["etag"]
-    assert head.headers["content-length"] == str(len(got.content))
-    assert head.headers["content-type"] == got.headers["content-type"]
+    for encoding in ("identity", "gzip"):
+        asked = {"Accept-Encoding": encoding}
+        got = client.get(feed_path(candidate), headers=asked)
+        head = client.head(feed_path(candidate), headers=asked)
+        assert head.status_code == 200
+        assert head.content == b""
+        for name in ("etag", "content-length", "content-type", "content-encoding", "vary"):
+            assert head.headers.get(name) == got.headers.get(name), (encoding, name)
+    plain = client.get(feed_path(candidate), headers={"Accept-Encoding": "identity"})
+    assert plain.headers["content-length"] == str(len(plain.content))
+
+
+def test_a_client_that_accepts_gzip_gets_it_compressed_once_per_version(
+    client: TestClient, candidate: dict[str, Any], interview: dict[str, Any]
+) -> None:
+    path = feed_path(candidate)
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for accepted in ("gzip", "br;q=1.0, gzip;q=0.8, *;q=0.1", "*", "x-gzip"):
+        with client.stream("GET", path, headers={"Accept-Encoding": accepted}) as answer:
+            compressed = b"".join(answer.iter_raw())
+            assert answer.headers["content-encoding"] == "gzip", accepted
+            assert answer.headers["content-length"] == str(len(compressed))
+            assert "Accept-Encoding" in answer.headers["vary"]
+            assert answer.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+        assert gzip.decompress(compressed) == plain.content
+        assert len(compressed) < len(plain.content) / 3
+    for refused in ("gzip;q=0", "identity", "br", "*;q=0", ""):
+        answer = client.get(path, headers={"Accept-Encoding": refused})
+        assert "content-encoding" not in answer.headers, refused
+        assert answer.content == plain.content
+
+    cache: FeedCache = client.app.state.feed_cache  # type: ignore[attr-defined]
+    stored = cache.get_gzipped(plain.headers["etag"])
+    with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as again:
+        assert b"".join(again.iter_raw()) == stored, "the bytes compressed the first time"
+
+    # Either encoding's ETag names this version: a client that has one gets a 304 for both.
+    gzip_etag = plain.headers["etag"][:-1] + '-gzip"'
+    for held in (plain.headers["etag"], gzip_etag):
+        for accepted, expected in (("gzip", gzip_etag), ("identity", plain.headers["etag"])):
+            answer = client.get(path, headers={"If-None-Match": held, "Accept-Encoding": accepted})
+            assert answer.status_code == 304
+            assert answer.headers["etag"] == expected
+            assert "Accept-Encoding" in answer.headers["vary"]
 
 
 def test_a_reschedule_updates_events_in_place(
