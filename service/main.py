@@ -61,7 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(followups.router)
     app.include_router(feeds.router)
     app.add_middleware(feeds.FeedPolls, db=db, cache=app.state.feed_cache)
-    app.add_middleware(Idempotency, db=db, keys=app.state.keys)
+    app.add_middleware(
+        Idempotency, db=db, keys=app.state.keys, retry_after=settings.retry_after_seconds
+    )
     app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

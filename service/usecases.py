@@ -36,17 +36,26 @@ from service.idempotency import Claim
 from service.tokens import digest, issue_api_key, issue_feed_token, secret_matches, split_api_key
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Requests made with an Idempotency-Key are remembered for a day.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
-def _claim(session: Session, claim: Claim | None, now: datetime) -> None:
+def _claim(session: Session, claim: Claim[Any] | None, now: datetime) -> None:
     """Take the create's Idempotency-Key inside its transaction, or refuse a second taker."""
     if claim is not None and not repository.claim_request(
         session, claim, now, now - IDEMPOTENCY_WINDOW
     ):
         raise InProgress("a request with this Idempotency-Key is in progress; retry shortly")
+
+
+def _answered(session: Session, claim: Claim[R] | None, result: R) -> R:
+    """The create's result, its answer stored with the claim in the same transaction: a retry
+    after a crash finds the answer, never a claim without one."""
+    if claim is not None:
+        repository.remember_answer(session, claim.account_id, claim.key_hash, claim.sealed(result))
+    return result
 
 
 def idempotent_request(
@@ -57,12 +66,6 @@ def idempotent_request(
         return repository.idempotent_request(
             session, account_id, key_hash, now - IDEMPOTENCY_WINDOW
         )
-
-
-def remember_answer(db: Database, account_id: int, key_hash: str, sealed: bytes) -> bool:
-    """Keep a create's sealed answer for replay; False if the create took no claim."""
-    with db.writing() as session:
-        return repository.remember_answer(session, account_id, key_hash, sealed)
 
 
 # Accounts and API keys
@@ -146,7 +149,7 @@ def create_candidate(
     account_id: int,
     fields: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[tuple[Candidate, str]] | None = None,
 ) -> tuple[Candidate, str]:
     """Store a new candidate; returns it with the secret token of its first calendar feed."""
     candidate = _build(Candidate, fields)
@@ -156,7 +159,7 @@ def create_candidate(
         stored = repository.add_candidate(session, account_id, candidate, now)
         assert stored.id is not None
         repository.add_feed_token(session, stored.id, None, digest(token), now)
-    return stored, token
+        return _answered(session, claim, (stored, token))
 
 
 def get_candidate(db: Database, account_id: int, candidate_id: int) -> Candidate:
@@ -360,7 +363,7 @@ class NewInterview:
     account_id: int
     fields: Mapping[str, Any]
     now: datetime
-    claim: Claim | None = None
+    claim: "Claim[InterviewView] | None" = None
     invitation_uid: str | None = None
 
 
@@ -415,7 +418,8 @@ def _create_interviews(
         )
     plans = repository.add_plans(session, firsts)
     for (place, _, _), interview, (steps, state, note) in zip(accepted, stored, plans, strict=True):
-        answers[place] = InterviewView(interview, steps, state, note)
+        view = InterviewView(interview, steps, state, note)
+        answers[place] = _answered(session, creates[place].claim, view)
     return [answers[place] for place in range(len(creates))]
 
 
@@ -432,7 +436,7 @@ def create_interview(
     account_id: int,
     fields: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[InterviewView] | None = None,
 ) -> Future[InterviewView]:
     """Store a new interview and plan its follow-ups, committed with the other writes waiting
     then (creates come in bursts: a whole search's interviews, an import)."""
@@ -545,7 +549,7 @@ def import_interview(
     data: bytes,
     choices: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[tuple[InterviewView, bool]] | None = None,
 ) -> tuple[InterviewView, bool]:
     """Create an interview from a calendar invitation (.ics): its time and zone, location,
     organizer and attendees. `choices` (company, role, format, process, decision_date,
@@ -590,12 +594,13 @@ def import_interview(
         )
         if known is None:
             create = NewInterview(account_id, fields, now, invitation_uid=invitation.uid)
-            return _create_interview(session, create), True
+            return _answered(session, claim, (_create_interview(session, create), True))
 
         def edit(current: Interview) -> Mapping[str, Any]:
             return {**fields, "contacts": _merge_contacts(fields["contacts"], current.contacts)}
 
-        return _change_interview(session, account_id, known, edit, now), False
+        updated = _change_interview(session, account_id, known, edit, now)
+        return _answered(session, claim, (updated, False))
 
 
 # Contacts within an interview
@@ -608,24 +613,28 @@ def _contact_index(contacts: tuple[Contact, ...], contact_id: int) -> int:
     raise NotFound(f"contact {contact_id} not found in this interview")
 
 
+def _contacts_edited(
+    session: Session,
+    account_id: int,
+    interview_id: int,
+    edit: Callable[[tuple[Contact, ...]], tuple[Contact, ...]],
+    now: datetime,
+) -> Interview:
+    view = _change_interview(
+        session, account_id, interview_id, lambda current: {"contacts": edit(current.contacts)}, now
+    )
+    return view.interview
+
+
 def _edit_contacts(
     db: Database,
     account_id: int,
     interview_id: int,
     edit: Callable[[tuple[Contact, ...]], tuple[Contact, ...]],
     now: datetime,
-    claim: Claim | None = None,
 ) -> Interview:
     with db.writing() as session:
-        _claim(session, claim, now)
-        view = _change_interview(
-            session,
-            account_id,
-            interview_id,
-            lambda current: {"contacts": edit(current.contacts)},
-            now,
-        )
-    return view.interview
+        return _contacts_edited(session, account_id, interview_id, edit, now)
 
 
 def add_contact(
@@ -634,13 +643,15 @@ def add_contact(
     interview_id: int,
     contact: Contact,
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[Contact] | None = None,
 ) -> Contact:
     """Add someone met at the interview; their follow-ups are planned."""
-    interview = _edit_contacts(
-        db, account_id, interview_id, lambda contacts: (*contacts, contact), now, claim
-    )
-    return interview.contacts[-1]
+    with db.writing() as session:
+        _claim(session, claim, now)
+        interview = _contacts_edited(
+            session, account_id, interview_id, lambda contacts: (*contacts, contact), now
+        )
+        return _answered(session, claim, interview.contacts[-1])
 
 
 def update_contact(
@@ -790,7 +801,7 @@ def add_outcome(
     interview_id: int,
     fields: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[OutcomeView] | None = None,
 ) -> OutcomeView:
     """Log what happened and re-plan: results of attempts, a decision date, a request for
     materials, a next round, or the end of the process."""
@@ -836,13 +847,14 @@ def add_outcome(
             now,
         )
         _replan(session, account_id, interview, now)
-        return OutcomeView(
+        view = OutcomeView(
             outcome,
             interview_id,
             next_interview_id,
             _view(session, account_id, interview, now),
             next_round,
         )
+        return _answered(session, claim, view)
 
 
 def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[OutcomeView]:
@@ -1021,7 +1033,7 @@ def create_feed(
     candidate_id: int,
     interview_id: int | None,
     now: datetime,
-    claim: Claim | None = None,
+    claim: "Claim[IssuedFeed] | None" = None,
 ) -> IssuedFeed:
     """A new secret feed URL for a candidate's calendar, or for one of their interviews."""
     token = issue_feed_token()
@@ -1035,7 +1047,7 @@ def create_feed(
                     f"interview_id {interview_id} is not an interview of this candidate"
                 )
         record = repository.add_feed_token(session, candidate_id, interview_id, digest(token), now)
-    return IssuedFeed(record, token)
+        return _answered(session, claim, IssuedFeed(record, token))
 
 
 def list_feeds(db: Database, account_id: int, candidate_id: int) -> list[FeedTokenRecord]:

@@ -1203,7 +1203,7 @@ def idempotent_request(
     return IdempotentRequest(row.fingerprint, row.answer, row.created_at) if row else None
 
 
-def claim_request(session: Session, claim: Claim, now: datetime, since: datetime) -> bool:
+def claim_request(session: Session, claim: Claim[Any], now: datetime, since: datetime) -> bool:
     """Record the claim unless the key is taken; the account's claims from before `since` are
     forgotten first. On PostgreSQL a claim that an open transaction holds waits for it."""
     session.execute(
@@ -1227,7 +1227,8 @@ def claim_request(session: Session, claim: Claim, now: datetime, since: datetime
 
 
 def remember_answer(session: Session, account_id: int, key_hash: str, sealed: bytes) -> bool:
-    """Store the sealed answer of a claimed request; False when no claim was made with the key."""
+    """Store the sealed answer with its claim, in the create's transaction; False when no
+    claim was made with the key."""
     done = session.execute(
         update(IdempotentRequestRow)
         .where(
