@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.creates = creates
     app.state.feed_cache = FeedCache(fresh_for=settings.feed_revalidate_seconds)
     app.state.keys = usecases.TrustedKeys(db, settings.api_key_trust_seconds)
+    app.state.readiness = health.ReadinessProbe(db)
     problems.install(app, settings.retry_after_seconds)
     app.include_router(health.router)
     app.include_router(candidates.router)

@@ -45,8 +45,6 @@ _LENGTH = 4
 # The writer's program: serve() of this module as imported (under -m, the answers it pickles
 # would name __main__ for their module).
 _WRITER = "import sys; from service.api.writer import serve; serve(*map(int, sys.argv[1:]))"
-# How long a closing server waits for its writer to finish the creates handed to it.
-_FINISH_SECONDS = 30.0
 
 
 def answer(view: usecases.InterviewView, now: datetime) -> Answer:
@@ -240,9 +238,11 @@ class WriterProcess:
         if link.out is not None:
             link.out.close()
         try:
-            await asyncio.wait_for(asyncio.shield(link.gone), _FINISH_SECONDS)
+            # Within the server's grace period, whose first half its requests had.
+            finish = self._settings.shutdown_grace_seconds / 4
+            await asyncio.wait_for(asyncio.shield(link.gone), finish)
         except TimeoutError:
-            log.error("the writer process did not finish in %.0f s", _FINISH_SECONDS)
+            log.error("the writer process did not finish in %.0f s", finish)
             link.process.kill()
         await asyncio.to_thread(link.process.wait)
 
