@@ -24,6 +24,7 @@ from service.ical.invitation_zones import ZoneError, place, rule_text
 MAX_BYTES = 256_000
 MAX_COMPONENTS = 200
 MAX_DEPTH = 8
+MAX_LINES = 10_000  # content lines, unfolded; a real invitation has a few hundred
 DEFAULT_LENGTH = timedelta(hours=1)
 YEARS = f"between the years {EARLIEST.year} and {LATEST.year - 1}"
 
@@ -74,6 +75,8 @@ def _text(data: bytes) -> str:
         raise InvitationError("the invitation is not UTF-8 text") from error
     if "\x00" in text:
         raise InvitationError("the invitation contains NUL characters")
+    if len(re.findall(r"^[^ \t\r\n]", text, flags=re.MULTILINE)) > MAX_LINES:
+        raise InvitationError(f"the invitation has more than {MAX_LINES} lines")
     marks = re.findall(r"^(BEGIN|END):", text, flags=re.MULTILINE | re.IGNORECASE)
     if sum(mark.upper() == "BEGIN" for mark in marks) > MAX_COMPONENTS:
         raise InvitationError(f"the invitation has more than {MAX_COMPONENTS} components")

@@ -551,6 +551,11 @@ HOSTILE = {
         422,
         "another time (METHOD:COUNTER)",
     ),
+    "many-lines": (
+        _edit("greenhouse.ics", b"STATUS:CONFIRMED", b"X-NOTE:x\r\n" * 12_000),
+        422,
+        "more than 10000 lines",
+    ),
     "too-large": (
         _edit("greenhouse.ics", b"DESCRIPTION:", b"DESCRIPTION:" + b"x" * 300_000),
         413,
