@@ -693,7 +693,10 @@ class NextInterview(Fields):
 
 
 class OutcomeCreate(Strict):
-    type: OutcomeType
+    type: OutcomeType = Field(
+        description="What happened; `cancelled` means the employer called the interview off "
+        "(also logged when its invitation's cancellation is imported)."
+    )
     followup_id: Id | None = Field(
         default=None,
         description="The step this is about; attempt results default to the open attempt.",
