@@ -7,10 +7,12 @@ icalendar would build a sender's VTIMEZONE by expanding every rule it holds, wit
 invitation reader keeps TZIDs as written and resolves them here instead.
 """
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import dateutil.rrule
@@ -54,7 +56,7 @@ def iana_name(tzid: str) -> str | None:
 @dataclass(frozen=True)
 class Placed:
     """A local time placed on the time line: its instant, and the IANA zone it was written in
-    when the database knows it (None for a zone only the file defines)."""
+    when the database knows it, or a zone only the file defines stands for one (else None)."""
 
     at: datetime
     zone: str | None
@@ -71,7 +73,32 @@ def place(local: datetime, tzid: str, defined: dict[str, Component], prop: str) 
             f"{prop} names the time zone {tzid!r} (TZID), which the file does not define "
             "(no VTIMEZONE) and no time-zone database knows"
         )
-    return Placed(_FileZone(tzid, definition, local).utc(local), None)
+    at = _FileZone(tzid, definition, local).utc(local)
+    return Placed(at, _named_by(tzid, definition, local, at))
+
+
+def _named_by(tzid: str, definition: Component, local: datetime, at: datetime) -> str | None:
+    """The database zone a file's own zone stands for, when its X-LIC-LOCATION or a city in its
+    name ('(UTC+01:00) Amsterdam, Berlin, …', 'Canberra, Melbourne, Sydney') is one that puts
+    the local time at the same instant; None when nothing fits."""
+    hints = [str(definition.get("X-LIC-LOCATION", ""))]
+    hints += re.split(r"[,;/()&]|\s-\s", re.sub(r"\((?:UTC|GMT)[^)]*\)", "", tzid))
+    cities = _cities()
+    for hint in hints:
+        key = "_".join(hint.split()).casefold()
+        for name in [iana_name(hint.strip()), *sorted(cities.get(key, ()))]:
+            if name and local.replace(tzinfo=ZoneInfo(name)).astimezone(UTC) == at:
+                return name
+    return None
+
+
+@cache
+def _cities() -> dict[str, frozenset[str]]:
+    """Database zones by their last part, case-folded: 'sydney' → Australia/Sydney."""
+    found: dict[str, set[str]] = {}
+    for name in known_timezones() - NOT_PLACES:
+        found.setdefault(name.rsplit("/", 1)[-1].casefold(), set()).add(name)
+    return {city: frozenset(names) for city, names in found.items()}
 
 
 @dataclass(frozen=True)

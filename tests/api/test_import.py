@@ -140,13 +140,13 @@ EXPECTED: dict[str, Imported | Refused] = {
         ],
         params={"company": "Fourth Coffee", "role": "Barista"},
     ),
-    # A zone only the file defines: the instant from its rules, the zone the candidate's.
+    # A zone only the file defines: the instant from its rules, the zone a city in its name.
     "outlook-desktop-display-tzid.ics": Imported(
         "Adventure Works",
         "UX Researcher",
-        "2026-12-10T08:00:00-05:00",
-        "2026-12-10T09:00:00-05:00",
-        "America/New_York",
+        "2026-12-10T14:00:00+01:00",
+        "2026-12-10T15:00:00+01:00",
+        "Europe/Amsterdam",
         "in_person",
         "Adventure Works, Leopoldstraße 12, 80802 München",
         [
@@ -206,6 +206,7 @@ EXPECTED: dict[str, Imported | Refused] = {
             ("Hugo Lefèvre", None, "interviewer", "hugo.lefevre@coho-vineyard.example"),
         ],
     ),
+    # A zone only the file defines, naming no city: the candidate's zone.
     "zimbra-display-tzid.ics": Imported(
         "Wide World Importers",
         "Logistics Coordinator",

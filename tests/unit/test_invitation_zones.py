@@ -70,7 +70,7 @@ END:DAYLIGHT
 )
 def test_a_zone_the_file_defines_gives_the_instants_the_database_gives(local: datetime) -> None:
     placed = place(local, "Canberra, Melbourne, Sydney", SYDNEY, "DTSTART")
-    assert placed.zone is None
+    assert placed.zone == "Australia/Canberra"  # the first city in its name the database knows
     assert placed.at == local.replace(tzinfo=ZoneInfo("Australia/Sydney")).astimezone(UTC)
 
 
@@ -141,10 +141,10 @@ END:STANDARD
     began = time.monotonic()
     with pytest.raises(ZoneError, match=words.replace("(", r"\(").replace(")", r"\)")):
         place(datetime(2027, 3, 9, 15), "Evil", zones, "DTSTART")
-    assert time.monotonic() - began < 2
+    assert time.monotonic() - began < 3  # unbounded, these run for hours
 
 
-def test_a_day_that_never_comes_costs_a_few_years_of_looking() -> None:
+def test_a_rule_that_never_occurs_leaves_the_offset_before_it() -> None:
     zones = _zone(
         """TZID:Never
 BEGIN:STANDARD
@@ -160,12 +160,37 @@ RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30
 END:DAYLIGHT
 """
     )
-    began = time.monotonic()
     placed = place(datetime(2027, 3, 9, 15), "Never", zones, "DTSTART")
     assert placed.at == datetime(2027, 3, 9, 14, tzinfo=UTC)
-    assert time.monotonic() - began < 0.5
+    assert placed.zone is None
 
 
 def test_an_unknown_tzid_the_file_does_not_define_is_named_in_the_refusal() -> None:
     with pytest.raises(ZoneError, match=r"'Nowhere/Middle' .* does not define"):
         place(datetime(2027, 3, 9, 15), "Nowhere/Middle", {}, "DTSTART")
+
+
+def test_a_zone_the_file_defines_is_named_only_by_a_city_that_keeps_its_offset() -> None:
+    zones = _zone(
+        """TZID:(UTC+01:00) Sydney, Berlin
+BEGIN:STANDARD
+DTSTART:16010101T000000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0100
+END:STANDARD
+"""
+    )
+    placed = place(datetime(2027, 1, 14, 15), "(UTC+01:00) Sydney, Berlin", zones, "DTSTART")
+    assert placed.at == datetime(2027, 1, 14, 14, tzinfo=UTC)
+    assert placed.zone == "Europe/Berlin"
+    nowhere = place(
+        datetime(2027, 1, 14, 15),
+        "Nowhere/Middle",
+        _zone(
+            "TZID:Nowhere/Middle\nBEGIN:STANDARD\nDTSTART:16010101T000000\nTZOFFSETFROM:-0741\n"
+            "TZOFFSETTO:-0741\nEND:STANDARD\n"
+        ),
+        "DTSTART",
+    )
+    assert nowhere.zone is None
+    assert nowhere.at == datetime(2027, 1, 14, 22, 41, tzinfo=UTC)
