@@ -130,18 +130,32 @@ class _Parser(CalendarIcalParser):
         """Nothing to do: zones are resolved after parsing, whatever their order in the file."""
 
     def _lenient_person(self, line: Contentline, error: ValueError) -> None:
-        found = re.fullmatch(
-            r'(?i)(ORGANIZER|ATTENDEE)(?:;.*?\bCN=\\?"?(?P<cn>[^";:\\]*)\\?"?)?.*?:'
-            r"(?P<address>mailto:[^\s\";:]+)\s*",
-            str(line),
-        )
-        if found is None or self.component is None:
+        person = _lenient_person(str(line))
+        if person is None or self.component is None:
             self.handle_line_parse_error(error)
             return
-        person = vCalAddress(found.group("address"))
-        if found.group("cn"):
-            person.params["CN"] = found.group("cn").strip()
-        self.component.add(found.group(1).upper(), person, encode=False)
+        self.component.add(person[0], person[1], encode=False)
+
+
+_CN = re.compile(r'(?i);CN=\\?"?([^";:\\]*)')
+_MAILTO = re.compile(r'(?i):(mailto:[^\s";:]+)\s*$')
+
+
+def _lenient_person(line: str) -> tuple[str, vCalAddress] | None:
+    """The person of an ORGANIZER or ATTENDEE line whose parameters do not parse: its address
+    at the end and its CN, read without backtracking (lines are short; longer ones are not
+    people)."""
+    name = re.split(r"[;:]", line, maxsplit=1)[0].upper()
+    if name not in ("ORGANIZER", "ATTENDEE") or len(line) > 2000:
+        return None
+    address = _MAILTO.search(line)
+    if address is None:
+        return None
+    person = vCalAddress(address.group(1))
+    cn = _CN.search(line, 0, address.start())
+    if cn and cn.group(1).strip(" ,"):
+        person.params["CN"] = cn.group(1).strip(" ,")
+    return name, person
 
 
 def _calendar(text: str) -> Calendar:
