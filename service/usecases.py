@@ -30,7 +30,7 @@ from service.domain.model import (
     InterviewFilter,
 )
 from service.errors import InProgress, InvalidInput, NotFound, Unauthorized
-from service.ical import events, feeds, invitations
+from service.ical import events, feeds, invitation_fields, invitations
 from service.ical.events import Stamp
 from service.idempotency import Claim
 from service.tokens import digest, issue_api_key, issue_feed_token, secret_matches, split_api_key
@@ -238,12 +238,13 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
         now=now,
         holidays=_holidays(candidate.country, interview),
     )
-    _store(session, account_id, interview, candidate, result, now)
+    called_off = any(outcome.type is OutcomeType.CANCELLED for outcome in outcomes)
+    _store(session, account_id, interview, candidate, result, now, called_off)
     return result
 
 
 def _renderers(
-    interview: Interview, candidate: Candidate, installation: str
+    interview: Interview, candidate: Candidate, installation: str, called_off: bool = False
 ) -> tuple[repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
     """How the interview's steps, and the interview itself, are rendered as events."""
 
@@ -253,7 +254,9 @@ def _renderers(
         return step_event(step, Stamp(sequence, at, created))
 
     def render_interview(sequence: int, at: datetime, created: datetime) -> str:
-        return events.interview_event(interview, Stamp(sequence, at, created), installation)
+        return events.interview_event(
+            interview, Stamp(sequence, at, created), installation, called_off
+        )
 
     return render_step, render_interview
 
@@ -265,11 +268,12 @@ def _store(
     candidate: Candidate,
     plan: Plan,
     now: datetime,
+    called_off: bool = False,
 ) -> None:
     """Save a plan with the calendar events of its steps and of the interview itself."""
     assert interview.id is not None
     installation = repository.installation_uid(session)
-    render_step, render_interview = _renderers(interview, candidate, installation)
+    render_step, render_interview = _renderers(interview, candidate, installation, called_off)
     repository.save_plan(session, account_id, interview, plan, now, render_step)
     repository.save_interview_event(session, interview.id, render_interview, now)
 
@@ -287,7 +291,15 @@ def render_missing_events(db: Database, now: datetime) -> int:
             steps = repository.plan_of(session, interview_id)
             state, note = repository.cadence_of(session, interview_id)
             stored = Plan(tuple(steps.values()), cadence.SeriesState(state), note)
-            _store(session, account_id, interview, candidate, stored, now)
+            _store(
+                session,
+                account_id,
+                interview,
+                candidate,
+                stored,
+                now,
+                _called_off(session, interview_id),
+            )
     return len(missing)
 
 
@@ -554,7 +566,8 @@ def import_interview(
     """Create an interview from a calendar invitation (.ics): its time and zone, location,
     organizer and attendees. `choices` (company, role, format, process, decision_date,
     candidate_email) override what the invitation implies. An invitation imported before (same
-    UID) updates its interview instead; the flag says whether one was created."""
+    UID) updates its interview instead, and its cancellation (METHOD:CANCEL) cancels that
+    interview's plan; the flag says whether an interview was created."""
     try:
         invitation = invitations.read(data)
     except invitations.InvitationError as error:
@@ -562,36 +575,18 @@ def import_interview(
     with db.writing() as session:
         _claim(session, claim, now)
         candidate = _owned_candidate(session, account_id, candidate_id)
-        company, role = invitations.company_and_role(invitation.summary, candidate.name)
-        emails = [p.email for p in (invitation.organizer, *invitation.attendees) if p and p.email]
-        company = choices.get("company") or company
-        for email in emails:
-            company = company or invitations.company_from_domain(email)
-        if not company:
-            raise InvalidInput("the invitation does not name the company: give ?company=")
-        role = choices.get("role") or role
-        if not role:
-            raise InvalidInput("the invitation does not name the role: give ?role=")
-        fields: dict[str, Any] = {
-            "candidate_id": candidate_id,
-            "company": company,
-            "role": role,
-            "starts_at": invitation.starts_at,
-            "ends_at": invitation.ends_at,
-            "timezone": invitation.timezone or candidate.timezone,
-            "format": choices.get("format") or invitations.guess_format(invitation),
-            "location": invitation.location or invitation.conference,
-            "notes": invitation.description,
-            "contacts": invitations.contacts(
-                invitation, candidate.name, choices.get("candidate_email")
-            ),
-        }
-        for name in ("process", "decision_date"):
-            if choices.get(name) is not None:
-                fields[name] = choices[name]
         known = repository.interview_id_by_invitation(
             session, account_id, candidate_id, invitation.uid
         )
+        if isinstance(invitation, invitations.Cancellation):
+            cancelled = _cancel_imported(session, account_id, candidate_id, known, invitation, now)
+            return _answered(session, claim, cancelled)
+        if known is not None and _called_off(session, known):
+            raise InvalidInput(
+                f"the organizer cancelled this invitation (UID {invitation.uid}) and interview "
+                f"{known} with it; delete that interview to import the invitation again"
+            )
+        fields = _imported_fields(invitation, candidate, choices)
         if known is None:
             create = NewInterview(account_id, fields, now, invitation_uid=invitation.uid)
             return _answered(session, claim, (_create_interview(session, create), True))
@@ -601,6 +596,72 @@ def import_interview(
 
         updated = _change_interview(session, account_id, known, edit, now)
         return _answered(session, claim, (updated, False))
+
+
+def _imported_fields(
+    invitation: invitations.Invitation, candidate: Candidate, choices: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The interview an invitation describes, with the caller's choices over what it implies."""
+    company, role = invitation_fields.company_and_role(invitation.summary, candidate.name)
+    emails = [p.email for p in (invitation.organizer, *invitation.attendees) if p and p.email]
+    company = choices.get("company") or company
+    for email in emails:
+        company = company or invitation_fields.company_from_domain(email)
+    if not company:
+        raise InvalidInput("the invitation does not name the company: give ?company=")
+    role = choices.get("role") or role
+    if not role:
+        raise InvalidInput("the invitation does not name the role: give ?role=")
+    fields: dict[str, Any] = {
+        "candidate_id": candidate.id,
+        "company": company,
+        "role": role,
+        "starts_at": invitation.starts_at,
+        "ends_at": invitation.ends_at,
+        "timezone": invitation.timezone or candidate.timezone,
+        "format": choices.get("format") or invitation_fields.guess_format(invitation),
+        "location": invitation.location or invitation.conference,
+        "notes": invitation.description,
+        "contacts": invitation_fields.contacts(
+            invitation, candidate.name, choices.get("candidate_email")
+        ),
+    }
+    for name in ("process", "decision_date"):
+        if choices.get(name) is not None:
+            fields[name] = choices[name]
+    return fields
+
+
+def _called_off(session: Session, interview_id: int) -> bool:
+    return any(
+        record.outcome.type is OutcomeType.CANCELLED
+        for record in repository.outcomes_of(session, interview_id)
+    )
+
+
+def _cancel_imported(
+    session: Session,
+    account_id: int,
+    candidate_id: int,
+    known: int | None,
+    cancellation: invitations.Cancellation,
+    now: datetime,
+) -> tuple[InterviewView, bool]:
+    """The employer called the interview off: a `cancelled` outcome, noting the cancellation it
+    came from, cancels every pending step. A cancellation sent again changes nothing."""
+    if known is None:
+        raise InvalidInput(
+            f"this cancels an invitation (UID {cancellation.uid}) that was never imported for "
+            f"candidate {candidate_id}: there is no interview to cancel"
+        )
+    interview = repository.interview(session, account_id, known, lock=True)
+    assert interview is not None
+    if not _called_off(session, known):
+        note = f"Called off by the organizer: a cancellation (METHOD:CANCEL) of {cancellation.uid}"
+        outcome = Outcome(0, OutcomeType.CANCELLED, now, note=note[:4000])
+        repository.add_outcome(session, account_id, known, outcome, None, now)
+        _replan(session, account_id, interview, now)
+    return _view(session, account_id, interview, now), False
 
 
 # Contacts within an interview

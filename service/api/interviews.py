@@ -70,7 +70,10 @@ async def create_interview(
     response_model=InterviewDetail,
     responses={
         **creates(413, 415),
-        200: {"description": "The invitation was imported before; its interview is updated."},
+        200: {
+            "description": "The invitation was imported before: its interview is updated, or, "
+            "for a cancellation, its plan is cancelled."
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -110,7 +113,9 @@ def import_interview(
     """Create an interview from the calendar invitation you received (Google Calendar,
     Outlook, Greenhouse, Lever…): its time and time zone, location, the organizer and the other
     attendees as contacts, and its follow-ups. Sending an updated invitation (same UID) again
-    updates that interview and answers 200."""
+    updates that interview and answers 200; its cancellation (METHOD:CANCEL) logs a `cancelled`
+    outcome that cancels every pending step, and answers 200. Replies, repeating events and
+    cancellations of invitations never imported are refused with 422."""
     choices = {
         "company": company,
         "role": role,

@@ -55,6 +55,7 @@ class OutcomeType(StrEnum):
     REJECTED = "rejected"
     POSITION_FILLED = "position_filled"
     WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"  # the employer called the interview off
 
 
 ATTEMPT_RESULTS = frozenset(
@@ -62,7 +63,13 @@ ATTEMPT_RESULTS = frozenset(
 )
 CONVERSATIONS = frozenset({OutcomeType.SPOKE, OutcomeType.REPLIED})
 CLOSING = frozenset(
-    {OutcomeType.OFFER, OutcomeType.REJECTED, OutcomeType.POSITION_FILLED, OutcomeType.WITHDRAWN}
+    {
+        OutcomeType.OFFER,
+        OutcomeType.REJECTED,
+        OutcomeType.POSITION_FILLED,
+        OutcomeType.WITHDRAWN,
+        OutcomeType.CANCELLED,
+    }
 )
 OPEN = frozenset({Status.PENDING, Status.MISSED})
 
@@ -504,8 +511,9 @@ class _Planner:
         )
 
     def apply_closing(self, state: SeriesState, note: str) -> tuple[SeriesState, str]:
-        """Offers, rejections, filled positions and withdrawals cancel what is pending; a next
-        round cancels the old series. After a rejection, stay in touch [003]."""
+        """Offers, rejections, filled positions, withdrawals and interviews the employer called
+        off cancel what is pending; a next round cancels the old series. After a rejection,
+        stay in touch [003]."""
         closing = next((o for o in self.outcomes if o.type in CLOSING), None)
         next_round = next((o for o in self.outcomes if o.type is OutcomeType.NEXT_ROUND), None)
         if next_round is not None:

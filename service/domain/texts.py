@@ -269,6 +269,7 @@ def closing_note(outcome: object) -> str:
         "position_filled": "The position was filled: pending follow-ups are cancelled; "
         "stay in touch [003].",
         "withdrawn": "You withdrew: every pending follow-up is cancelled.",
+        "cancelled": "The employer called the interview off: every pending follow-up is cancelled.",
     }.get(str(outcome), "The process has ended.")
 
 

@@ -368,8 +368,11 @@ def _interview_description(interview: Interview) -> str:
     return "\n\n".join(parts)
 
 
-def interview_event(interview: Interview, stamp: Stamp, installation: str) -> str:
-    """The interview itself as an open VEVENT, on its own time zone's wall clock."""
+def interview_event(
+    interview: Interview, stamp: Stamp, installation: str, called_off: bool = False
+) -> str:
+    """The interview itself as an open VEVENT, on its own time zone's wall clock; cancelled
+    once the employer called it off."""
     assert interview.id is not None
     zone = ZoneInfo(interview.timezone)
     word = _FORMAT_WORD.get(interview.format, "Video interview")
@@ -382,6 +385,6 @@ def interview_event(interview: Interview, stamp: Stamp, installation: str) -> st
         "Interview",
         _interview_description(interview),
         location=interview.location or None,
-        status="CONFIRMED",
+        status="CANCELLED" if called_off else "CONFIRMED",
         transparency="OPAQUE",
     )
