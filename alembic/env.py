@@ -29,6 +29,8 @@ try:
         )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
+                # A migration may take longer than a request's statement may.
+                connection.execute(text("SET LOCAL statement_timeout = 0"))
                 # Replicas starting together migrate one at a time; the rest then find the
                 # schema current. The lock ends with the transaction.
                 connection.execute(

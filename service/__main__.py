@@ -6,9 +6,15 @@ python -m service {serve,migrate,create-key,list-keys,revoke-key,openapi}
 import argparse
 import gc
 import json
+import logging
+import os
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
+
+import uvicorn
 
 from service import logs, usecases
 from service.config import Settings, get_settings
@@ -21,8 +27,6 @@ def _now() -> datetime:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     settings = get_settings()
     _migrate(settings)
     # What is loaded by now (the service's modules, their libraries, the table and schema
@@ -30,7 +34,7 @@ def serve(args: argparse.Namespace) -> int:
     # again, which was a tenth of a create's time.
     gc.freeze()
     # uvicorn's access log prints raw paths, feed tokens included; the app logs its own lines.
-    uvicorn.run(
+    config = uvicorn.Config(
         "service.main:create_app",
         factory=True,
         host=args.host or settings.host,
@@ -40,14 +44,39 @@ def serve(args: argparse.Namespace) -> int:
         access_log=False,
         proxy_headers=True,
         server_header=False,
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds / 2)),
     )
+    _Server(config, settings.shutdown_grace_seconds).run()
     return 0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, sure to stop within the grace period once asked: requests in flight
+    get half of it, and whatever still waits then (a thread stuck on a database that stopped
+    answering, the app's shutdown) the rest, before the process exits regardless."""
+
+    def __init__(self, config: uvicorn.Config, grace_seconds: float) -> None:
+        super().__init__(config)
+        self.grace_seconds = grace_seconds
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if not self.should_exit:
+            deadline = threading.Timer(self.grace_seconds, _exit_now)
+            deadline.daemon = True
+            deadline.start()
+        super().handle_exit(sig, frame)
+
+
+def _exit_now() -> None:
+    logging.getLogger("service").error("stopping: still busy after the grace period; exiting")
+    logging.shutdown()
+    os._exit(1)
 
 
 def _migrate(settings: Settings) -> None:
     """Bring the schema up to date, then render any calendar events older rows lack."""
     migrate.upgrade(settings.database_url)
-    db = Database(settings)
+    db = Database(settings, deadlines=False)  # one transaction, as long as the events take
     try:
         usecases.render_missing_events(db, _now())
     finally:

@@ -31,6 +31,20 @@ class Settings(BaseSettings):
     )
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+    db_timeout_seconds: float = Field(
+        default=5.0,
+        ge=1,
+        le=300,
+        description="PostgreSQL: how long a request waits for each of a pooled connection, a new "
+        "connection and the database's answer to what it sent before it gets a 503.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=20.0,
+        ge=1,
+        description="How long a server asked to stop (SIGTERM) takes at most: requests in "
+        "flight get half of it to finish, and the process exits by the end of it whatever the "
+        "database does.",
+    )
     retry_after_seconds: int = Field(default=5, ge=1)
     max_body_bytes: int = Field(
         default=1_000_000, ge=1_000, description="Larger request bodies are refused with 413."

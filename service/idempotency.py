@@ -10,8 +10,9 @@ import contextlib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -60,37 +61,62 @@ def fingerprint(method: str, path: str, query: str, content_type: str, body: byt
 
 
 @dataclass(frozen=True)
-class Claim:
-    """A create's claim on its Idempotency-Key, stored in the create's own transaction so that
-    either both land or neither does."""
-
-    account_id: int
-    key_hash: str
-    fingerprint: str
-
-
-@dataclass(frozen=True)
 class Answer:
-    """A remembered response: status, the headers worth replaying, and the body."""
+    """A create's response as it is remembered: status, the headers worth replaying (lower
+    case), and the body."""
 
     status: int
     headers: dict[str, str]
     body: bytes
 
 
-def seal(key: str, answer: Answer) -> bytes:
-    """The answer encrypted under the Idempotency-Key: nonce followed by ciphertext."""
-    plain = json.dumps(
-        {"status": answer.status, "headers": answer.headers, "body": answer.body.decode()}
-    ).encode()
-    nonce = os.urandom(_NONCE_BYTES)
-    return nonce + AESGCM(_derive(b"idempotency-seal", key)).encrypt(nonce, plain, None)
+def json_answer(status: int, body: str, location: str | None = None) -> Answer:
+    """A JSON response, with the Location of what it created."""
+    headers = {"content-type": "application/json"}
+    if location is not None:
+        headers["location"] = location
+    return Answer(status, headers, body.encode())
+
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Claim(Generic[R]):
+    """A create's claim on its Idempotency-Key. The create takes it in its own transaction, and
+    stores there the answer that `answer` makes of its result, sealed: the create, the claim and
+    the answer land together or not at all, so a retry after a crash finds the answer.
+
+    `sealing` is derived from the key (which is never stored) and opens nothing without it."""
+
+    account_id: int
+    key_hash: str
+    fingerprint: str
+    sealing: bytes = field(repr=False)
+    answer: Callable[[R], Answer] | None = None
+
+    def answering(self, answer: Callable[[R], Answer]) -> "Claim[R]":
+        """The claim, answered by `answer` (a route's own presenter)."""
+        return replace(self, answer=answer)
+
+    def sealed(self, result: R) -> bytes:
+        """The answer to `result`, encrypted under the key: nonce followed by ciphertext."""
+        assert self.answer is not None, "a create that claims a key must say how it answers"
+        answer = self.answer(result)
+        plain = json.dumps(
+            {"status": answer.status, "headers": answer.headers, "body": answer.body.decode()}
+        ).encode()
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + AESGCM(self.sealing).encrypt(nonce, plain, None)
+
+
+def sealing_key(key: str) -> bytes:
+    """The key that answers made with an Idempotency-Key are sealed under."""
+    return _derive(b"idempotency-seal", key)
 
 
 def unseal(key: str, sealed: bytes) -> Answer:
-    """The answer sealed by `seal` under the same key."""
+    """The answer a claim sealed under the same key."""
     nonce, cipher = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
-    data: dict[str, Any] = json.loads(
-        AESGCM(_derive(b"idempotency-seal", key)).decrypt(nonce, cipher, None)
-    )
+    data: dict[str, Any] = json.loads(AESGCM(sealing_key(key)).decrypt(nonce, cipher, None))
     return Answer(int(data["status"]), dict(data["headers"]), str(data["body"]).encode())

@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.creates = creates
     app.state.feed_cache = FeedCache(fresh_for=settings.feed_revalidate_seconds)
     app.state.keys = usecases.TrustedKeys(db, settings.api_key_trust_seconds)
+    app.state.readiness = health.ReadinessProbe(db)
     problems.install(app, settings.retry_after_seconds)
     app.include_router(health.router)
     app.include_router(candidates.router)
@@ -61,7 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(followups.router)
     app.include_router(feeds.router)
     app.add_middleware(feeds.FeedPolls, db=db, cache=app.state.feed_cache)
-    app.add_middleware(Idempotency, db=db, keys=app.state.keys)
+    app.add_middleware(
+        Idempotency, db=db, keys=app.state.keys, retry_after=settings.retry_after_seconds
+    )
     app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

@@ -30,23 +30,32 @@ from service.domain.model import (
     InterviewFilter,
 )
 from service.errors import InProgress, InvalidInput, NotFound, Unauthorized
-from service.ical import events, feeds, invitations
+from service.ical import events, feeds, invitation_fields, invitations
 from service.ical.events import Stamp
 from service.idempotency import Claim
 from service.tokens import digest, issue_api_key, issue_feed_token, secret_matches, split_api_key
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # Requests made with an Idempotency-Key are remembered for a day.
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
-def _claim(session: Session, claim: Claim | None, now: datetime) -> None:
+def _claim(session: Session, claim: Claim[Any] | None, now: datetime) -> None:
     """Take the create's Idempotency-Key inside its transaction, or refuse a second taker."""
     if claim is not None and not repository.claim_request(
         session, claim, now, now - IDEMPOTENCY_WINDOW
     ):
         raise InProgress("a request with this Idempotency-Key is in progress; retry shortly")
+
+
+def _answered(session: Session, claim: Claim[R] | None, result: R) -> R:
+    """The create's result, its answer stored with the claim in the same transaction: a retry
+    after a crash finds the answer, never a claim without one."""
+    if claim is not None:
+        repository.remember_answer(session, claim.account_id, claim.key_hash, claim.sealed(result))
+    return result
 
 
 def idempotent_request(
@@ -57,12 +66,6 @@ def idempotent_request(
         return repository.idempotent_request(
             session, account_id, key_hash, now - IDEMPOTENCY_WINDOW
         )
-
-
-def remember_answer(db: Database, account_id: int, key_hash: str, sealed: bytes) -> bool:
-    """Keep a create's sealed answer for replay; False if the create took no claim."""
-    with db.writing() as session:
-        return repository.remember_answer(session, account_id, key_hash, sealed)
 
 
 # Accounts and API keys
@@ -146,7 +149,7 @@ def create_candidate(
     account_id: int,
     fields: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[tuple[Candidate, str]] | None = None,
 ) -> tuple[Candidate, str]:
     """Store a new candidate; returns it with the secret token of its first calendar feed."""
     candidate = _build(Candidate, fields)
@@ -156,7 +159,7 @@ def create_candidate(
         stored = repository.add_candidate(session, account_id, candidate, now)
         assert stored.id is not None
         repository.add_feed_token(session, stored.id, None, digest(token), now)
-    return stored, token
+        return _answered(session, claim, (stored, token))
 
 
 def get_candidate(db: Database, account_id: int, candidate_id: int) -> Candidate:
@@ -235,22 +238,25 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
         now=now,
         holidays=_holidays(candidate.country, interview),
     )
-    _store(session, account_id, interview, candidate, result, now)
+    called_off = any(outcome.type is OutcomeType.CANCELLED for outcome in outcomes)
+    _store(session, account_id, interview, candidate, result, now, called_off)
     return result
 
 
 def _renderers(
-    interview: Interview, candidate: Candidate
+    interview: Interview, candidate: Candidate, installation: str, called_off: bool = False
 ) -> tuple[repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
     """How the interview's steps, and the interview itself, are rendered as events."""
 
-    step_event = events.StepEvents(interview, candidate.timezone)
+    step_event = events.StepEvents(interview, candidate.timezone, installation)
 
     def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
         return step_event(step, Stamp(sequence, at, created))
 
     def render_interview(sequence: int, at: datetime, created: datetime) -> str:
-        return events.interview_event(interview, Stamp(sequence, at, created))
+        return events.interview_event(
+            interview, Stamp(sequence, at, created), installation, called_off
+        )
 
     return render_step, render_interview
 
@@ -262,10 +268,12 @@ def _store(
     candidate: Candidate,
     plan: Plan,
     now: datetime,
+    called_off: bool = False,
 ) -> None:
     """Save a plan with the calendar events of its steps and of the interview itself."""
     assert interview.id is not None
-    render_step, render_interview = _renderers(interview, candidate)
+    installation = repository.installation_uid(session)
+    render_step, render_interview = _renderers(interview, candidate, installation, called_off)
     repository.save_plan(session, account_id, interview, plan, now, render_step)
     repository.save_interview_event(session, interview.id, render_interview, now)
 
@@ -283,7 +291,15 @@ def render_missing_events(db: Database, now: datetime) -> int:
             steps = repository.plan_of(session, interview_id)
             state, note = repository.cadence_of(session, interview_id)
             stored = Plan(tuple(steps.values()), cadence.SeriesState(state), note)
-            _store(session, account_id, interview, candidate, stored, now)
+            _store(
+                session,
+                account_id,
+                interview,
+                candidate,
+                stored,
+                now,
+                _called_off(session, interview_id),
+            )
     return len(missing)
 
 
@@ -359,7 +375,7 @@ class NewInterview:
     account_id: int
     fields: Mapping[str, Any]
     now: datetime
-    claim: Claim | None = None
+    claim: "Claim[InterviewView] | None" = None
     invitation_uid: str | None = None
 
 
@@ -393,13 +409,14 @@ def _create_interviews(
         )
         accepted.append((place, candidate, new))
     stored = repository.add_interviews(session, [new for _, _, new in accepted])
+    installation = repository.installation_uid(session) if accepted else ""
     firsts = []
     for (_, candidate, new), interview in zip(accepted, stored, strict=True):
         now = new.now
         plan = cadence.plan(
             interview, candidate, now=now, holidays=_holidays(candidate.country, interview)
         )
-        render_step, render_interview = _renderers(interview, candidate)
+        render_step, render_interview = _renderers(interview, candidate, installation)
         firsts.append(
             repository.FirstPlan(
                 new.account_id,
@@ -413,7 +430,8 @@ def _create_interviews(
         )
     plans = repository.add_plans(session, firsts)
     for (place, _, _), interview, (steps, state, note) in zip(accepted, stored, plans, strict=True):
-        answers[place] = InterviewView(interview, steps, state, note)
+        view = InterviewView(interview, steps, state, note)
+        answers[place] = _answered(session, creates[place].claim, view)
     return [answers[place] for place in range(len(creates))]
 
 
@@ -430,7 +448,7 @@ def create_interview(
     account_id: int,
     fields: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[InterviewView] | None = None,
 ) -> Future[InterviewView]:
     """Store a new interview and plan its follow-ups, committed with the other writes waiting
     then (creates come in bursts: a whole search's interviews, an import)."""
@@ -543,12 +561,13 @@ def import_interview(
     data: bytes,
     choices: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[tuple[InterviewView, bool]] | None = None,
 ) -> tuple[InterviewView, bool]:
     """Create an interview from a calendar invitation (.ics): its time and zone, location,
     organizer and attendees. `choices` (company, role, format, process, decision_date,
     candidate_email) override what the invitation implies. An invitation imported before (same
-    UID) updates its interview instead; the flag says whether one was created."""
+    UID) updates its interview instead, and its cancellation (METHOD:CANCEL) cancels that
+    interview's plan; the flag says whether an interview was created."""
     try:
         invitation = invitations.read(data)
     except invitations.InvitationError as error:
@@ -556,44 +575,93 @@ def import_interview(
     with db.writing() as session:
         _claim(session, claim, now)
         candidate = _owned_candidate(session, account_id, candidate_id)
-        company, role = invitations.company_and_role(invitation.summary, candidate.name)
-        emails = [p.email for p in (invitation.organizer, *invitation.attendees) if p and p.email]
-        company = choices.get("company") or company
-        for email in emails:
-            company = company or invitations.company_from_domain(email)
-        if not company:
-            raise InvalidInput("the invitation does not name the company: give ?company=")
-        role = choices.get("role") or role
-        if not role:
-            raise InvalidInput("the invitation does not name the role: give ?role=")
-        fields: dict[str, Any] = {
-            "candidate_id": candidate_id,
-            "company": company,
-            "role": role,
-            "starts_at": invitation.starts_at,
-            "ends_at": invitation.ends_at,
-            "timezone": invitation.timezone or candidate.timezone,
-            "format": choices.get("format") or invitations.guess_format(invitation),
-            "location": invitation.location or invitation.conference,
-            "notes": invitation.description,
-            "contacts": invitations.contacts(
-                invitation, candidate.name, choices.get("candidate_email")
-            ),
-        }
-        for name in ("process", "decision_date"):
-            if choices.get(name) is not None:
-                fields[name] = choices[name]
         known = repository.interview_id_by_invitation(
             session, account_id, candidate_id, invitation.uid
         )
+        if isinstance(invitation, invitations.Cancellation):
+            cancelled = _cancel_imported(session, account_id, candidate_id, known, invitation, now)
+            return _answered(session, claim, cancelled)
+        if known is not None and _called_off(session, known):
+            raise InvalidInput(
+                f"the organizer cancelled this invitation (UID {invitation.uid}) and interview "
+                f"{known} with it; delete that interview to import the invitation again"
+            )
+        fields = _imported_fields(invitation, candidate, choices)
         if known is None:
             create = NewInterview(account_id, fields, now, invitation_uid=invitation.uid)
-            return _create_interview(session, create), True
+            return _answered(session, claim, (_create_interview(session, create), True))
 
         def edit(current: Interview) -> Mapping[str, Any]:
             return {**fields, "contacts": _merge_contacts(fields["contacts"], current.contacts)}
 
-        return _change_interview(session, account_id, known, edit, now), False
+        updated = _change_interview(session, account_id, known, edit, now)
+        return _answered(session, claim, (updated, False))
+
+
+def _imported_fields(
+    invitation: invitations.Invitation, candidate: Candidate, choices: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The interview an invitation describes, with the caller's choices over what it implies."""
+    company, role = invitation_fields.company_and_role(invitation.summary, candidate.name)
+    emails = [p.email for p in (invitation.organizer, *invitation.attendees) if p and p.email]
+    company = choices.get("company") or company
+    for email in emails:
+        company = company or invitation_fields.company_from_domain(email)
+    if not company:
+        raise InvalidInput("the invitation does not name the company: give ?company=")
+    role = choices.get("role") or role
+    if not role:
+        raise InvalidInput("the invitation does not name the role: give ?role=")
+    fields: dict[str, Any] = {
+        "candidate_id": candidate.id,
+        "company": company,
+        "role": role,
+        "starts_at": invitation.starts_at,
+        "ends_at": invitation.ends_at,
+        "timezone": invitation.timezone or candidate.timezone,
+        "format": choices.get("format") or invitation_fields.guess_format(invitation),
+        "location": invitation.location or invitation.conference,
+        "notes": invitation.description,
+        "contacts": invitation_fields.contacts(
+            invitation, candidate.name, choices.get("candidate_email")
+        ),
+    }
+    for name in ("process", "decision_date"):
+        if choices.get(name) is not None:
+            fields[name] = choices[name]
+    return fields
+
+
+def _called_off(session: Session, interview_id: int) -> bool:
+    return any(
+        record.outcome.type is OutcomeType.CANCELLED
+        for record in repository.outcomes_of(session, interview_id)
+    )
+
+
+def _cancel_imported(
+    session: Session,
+    account_id: int,
+    candidate_id: int,
+    known: int | None,
+    cancellation: invitations.Cancellation,
+    now: datetime,
+) -> tuple[InterviewView, bool]:
+    """The employer called the interview off: a `cancelled` outcome, noting the cancellation it
+    came from, cancels every pending step. A cancellation sent again changes nothing."""
+    if known is None:
+        raise InvalidInput(
+            f"this cancels an invitation (UID {cancellation.uid}) that was never imported for "
+            f"candidate {candidate_id}: there is no interview to cancel"
+        )
+    interview = repository.interview(session, account_id, known, lock=True)
+    assert interview is not None
+    if not _called_off(session, known):
+        note = f"Called off by the organizer: a cancellation (METHOD:CANCEL) of {cancellation.uid}"
+        outcome = Outcome(0, OutcomeType.CANCELLED, now, note=note[:4000])
+        repository.add_outcome(session, account_id, known, outcome, None, now)
+        _replan(session, account_id, interview, now)
+    return _view(session, account_id, interview, now), False
 
 
 # Contacts within an interview
@@ -606,24 +674,28 @@ def _contact_index(contacts: tuple[Contact, ...], contact_id: int) -> int:
     raise NotFound(f"contact {contact_id} not found in this interview")
 
 
+def _contacts_edited(
+    session: Session,
+    account_id: int,
+    interview_id: int,
+    edit: Callable[[tuple[Contact, ...]], tuple[Contact, ...]],
+    now: datetime,
+) -> Interview:
+    view = _change_interview(
+        session, account_id, interview_id, lambda current: {"contacts": edit(current.contacts)}, now
+    )
+    return view.interview
+
+
 def _edit_contacts(
     db: Database,
     account_id: int,
     interview_id: int,
     edit: Callable[[tuple[Contact, ...]], tuple[Contact, ...]],
     now: datetime,
-    claim: Claim | None = None,
 ) -> Interview:
     with db.writing() as session:
-        _claim(session, claim, now)
-        view = _change_interview(
-            session,
-            account_id,
-            interview_id,
-            lambda current: {"contacts": edit(current.contacts)},
-            now,
-        )
-    return view.interview
+        return _contacts_edited(session, account_id, interview_id, edit, now)
 
 
 def add_contact(
@@ -632,13 +704,15 @@ def add_contact(
     interview_id: int,
     contact: Contact,
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[Contact] | None = None,
 ) -> Contact:
     """Add someone met at the interview; their follow-ups are planned."""
-    interview = _edit_contacts(
-        db, account_id, interview_id, lambda contacts: (*contacts, contact), now, claim
-    )
-    return interview.contacts[-1]
+    with db.writing() as session:
+        _claim(session, claim, now)
+        interview = _contacts_edited(
+            session, account_id, interview_id, lambda contacts: (*contacts, contact), now
+        )
+        return _answered(session, claim, interview.contacts[-1])
 
 
 def update_contact(
@@ -788,7 +862,7 @@ def add_outcome(
     interview_id: int,
     fields: Mapping[str, Any],
     now: datetime,
-    claim: Claim | None = None,
+    claim: Claim[OutcomeView] | None = None,
 ) -> OutcomeView:
     """Log what happened and re-plan: results of attempts, a decision date, a request for
     materials, a next round, or the end of the process."""
@@ -834,13 +908,14 @@ def add_outcome(
             now,
         )
         _replan(session, account_id, interview, now)
-        return OutcomeView(
+        view = OutcomeView(
             outcome,
             interview_id,
             next_interview_id,
             _view(session, account_id, interview, now),
             next_round,
         )
+        return _answered(session, claim, view)
 
 
 def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[OutcomeView]:
@@ -856,7 +931,7 @@ def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[Outc
 
 # Calendar feeds
 
-FEED_FORMAT = "3"  # raise when rendering changes, so every ETag changes with it
+FEED_FORMAT = "4"  # raise when rendering changes, so every ETag changes with it
 
 
 @dataclass(frozen=True)
@@ -1019,7 +1094,7 @@ def create_feed(
     candidate_id: int,
     interview_id: int | None,
     now: datetime,
-    claim: Claim | None = None,
+    claim: "Claim[IssuedFeed] | None" = None,
 ) -> IssuedFeed:
     """A new secret feed URL for a candidate's calendar, or for one of their interviews."""
     token = issue_feed_token()
@@ -1033,7 +1108,7 @@ def create_feed(
                     f"interview_id {interview_id} is not an interview of this candidate"
                 )
         record = repository.add_feed_token(session, candidate_id, interview_id, digest(token), now)
-    return IssuedFeed(record, token)
+        return _answered(session, claim, IssuedFeed(record, token))
 
 
 def list_feeds(db: Database, account_id: int, candidate_id: int) -> list[FeedTokenRecord]:

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from service import usecases
 from service.api.deps import get_now
 from service.config import Settings
-from service.db import migrate
+from service.db import migrate, repository
 from service.db.base import Base
 from service.db.session import Database
 from service.main import create_app
@@ -108,12 +108,14 @@ def settings(migrated_url: str) -> Settings:
 
 @pytest.fixture
 def db(settings: Settings) -> Iterator[Database]:
-    """The migrated database, emptied after the test."""
+    """The migrated database, emptied after the test (but for the installation's id, which the
+    migrations made)."""
     database = Database(settings)
     yield database
     with database.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+            if table.name != "installation":
+                connection.execute(table.delete())
     database.dispose()
 
 
@@ -138,6 +140,13 @@ def client(settings: Settings, db: Database, clock: Clock) -> Iterator[TestClien
     app.dependency_overrides[get_now] = clock
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def installation(db: Database) -> str:
+    """The installation id every calendar UID of this database carries."""
+    with db.reading() as session:
+        return repository.installation_uid(session)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
 from service.api.deps import AccountDep, ClaimDep, DbDep, NowDep, SettingsDep
-from service.api.responses import creates, problems
+from service.api.responses import creates, problems, sent
 from service.api.schemas import (
     MAX_ID,
     CandidateCreate,
@@ -22,6 +22,8 @@ from service.api.schemas import (
     encode_cursor,
 )
 from service.config import Settings
+from service.domain.model import Candidate
+from service.idempotency import Answer, json_answer
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 
@@ -39,6 +41,7 @@ def feed_urls(settings: Settings, token: str) -> Feed:
     "",
     name="create_candidate",
     status_code=status.HTTP_201_CREATED,
+    response_model=CandidateCreated,
     responses=creates(),
 )
 def create_candidate(
@@ -47,14 +50,23 @@ def create_candidate(
     account: AccountDep,
     now: NowDep,
     settings: SettingsDep,
-    response: Response,
     claim: ClaimDep,
-) -> CandidateCreated:
+) -> Response:
     """Create a candidate. The answer holds their secret feed URL; it is shown only here."""
-    candidate, token = usecases.create_candidate(db, account, body.to_fields(), now, claim)
-    out = CandidateOut.of(candidate)
-    response.headers["Location"] = f"/v1/candidates/{out.id}"
-    return CandidateCreated(**out.model_dump(), feed=feed_urls(settings, token))
+
+    def answer(created: tuple[Candidate, str]) -> Answer:
+        candidate, token = created
+        out = CandidateOut.of(candidate)
+        made = CandidateCreated(**out.model_dump(), feed=feed_urls(settings, token))
+        return json_answer(201, made.model_dump_json(), f"/v1/candidates/{out.id}")
+
+    return sent(
+        answer(
+            usecases.create_candidate(
+                db, account, body.to_fields(), now, claim and claim.answering(answer)
+            )
+        )
+    )
 
 
 @router.get("", name="list_candidates", responses=problems())
@@ -108,6 +120,7 @@ def delete_candidate(candidate_id: CandidateId, db: DbDep, account: AccountDep) 
     "/{candidate_id}/feeds",
     name="create_feed",
     status_code=status.HTTP_201_CREATED,
+    response_model=FeedCreated,
     responses=creates(404),
 )
 def create_feed(
@@ -118,13 +131,18 @@ def create_feed(
     settings: SettingsDep,
     claim: ClaimDep,
     body: FeedCreate | None = None,
-) -> FeedCreated:
+) -> Response:
     """A new secret feed URL for the candidate's calendar, or for one interview with
     `interview_id`. The URL is shown only here; list and revoke feeds by id."""
+
+    def answer(issued: usecases.IssuedFeed) -> Answer:
+        out = FeedOut.of(issued.record)
+        made = FeedCreated(**out.model_dump(), **feed_urls(settings, issued.token).model_dump())
+        return json_answer(201, made.model_dump_json())
+
     interview_id = body.interview_id if body else None
-    issued = usecases.create_feed(db, account, candidate_id, interview_id, now, claim)
-    out = FeedOut.of(issued.record)
-    return FeedCreated(**out.model_dump(), **feed_urls(settings, issued.token).model_dump())
+    claimed = claim and claim.answering(answer)
+    return sent(answer(usecases.create_feed(db, account, candidate_id, interview_id, now, claimed)))
 
 
 @router.get("/{candidate_id}/feeds", name="list_feeds", responses=problems(404))

@@ -2,7 +2,7 @@
 
 import inspect
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -132,10 +132,10 @@ async def get_claim(
             "the first is still running gets 409. Keys are remembered for 24 hours.",
         ),
     ] = None,
-) -> Claim | None:
+) -> Claim[Any] | None:
     """The claim on its Idempotency-Key that a create takes in its own transaction."""
-    claim: Claim | None = getattr(request.state, CLAIM_STATE, None)
+    claim: Claim[Any] | None = getattr(request.state, CLAIM_STATE, None)
     return claim
 
 
-ClaimDep = Annotated[Claim | None, Depends(get_claim)]
+ClaimDep = Annotated[Claim[Any] | None, Depends(get_claim)]

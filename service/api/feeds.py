@@ -33,13 +33,37 @@ CALENDAR = "text/calendar; charset=utf-8"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
 
+def gzip_etag(etag: str) -> str:
+    """The ETag of a feed's gzip-compressed bytes: another representation, another tag."""
+    return f'{etag[:-1]}-gzip"'
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header (RFC 9110 §12.5.3) admits gzip: named, or by `*`,
+    with a weight above zero."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, _, parameters = item.partition(";")
+        weight = 1.0
+        name, _, value = parameters.partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = 0.0
+        weights[coding.strip()] = weight
+    found = weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0)))
+    return found > 0
+
+
 def _client_has(
     etag: str, last_modified: datetime, if_none_match: str | None, if_modified_since: str | None
 ) -> bool:
-    """RFC 9110 §13: If-None-Match (weak comparison) wins; If-Modified-Since counts only alone."""
+    """RFC 9110 §13: If-None-Match (weak comparison) wins; If-Modified-Since counts only alone.
+    A client holding either encoding of this version has it."""
     if if_none_match is not None:
-        tags = [tag.strip() for tag in if_none_match.split(",")]
-        return "*" in tags or any(tag.removeprefix("W/") == etag for tag in tags)
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in tags or etag in tags or gzip_etag(etag) in tags
     if if_modified_since is not None:
         try:
             since = parsedate_to_datetime(if_modified_since)
@@ -113,30 +137,46 @@ async def read_feed(
     wanted = _lacks(if_none_match, if_modified_since)
     # FeedPolls (below) answers what it can from memory before this route is reached.
     options = usecases.FeedOptions(alarms, interviews)
-    answer = await run_in_threadpool(usecases.read_feed, db, token, options, now, cache, wanted)
+    gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
+
+    def read() -> tuple[usecases.FeedAnswer | None, bytes | None]:
+        answer = usecases.read_feed(db, token, options, now, cache, wanted)
+        if answer is None or answer.body is None or not gzip:
+            return answer, None
+        return answer, cache.gzipped(answer.etag, answer.body)
+
+    answer, gzipped = await run_in_threadpool(read)
     if answer is None:
         raise HTTPException(404)
-    return feed_response(answer, head)
+    return feed_response(answer, head, gzip, gzipped)
 
 
-def feed_response(answer: usecases.FeedAnswer, head: bool) -> Response:
+def feed_response(
+    answer: usecases.FeedAnswer, head: bool, gzip: bool, gzipped: bytes | None
+) -> Response:
     """The answer as HTTP: a 304 when the client has it, else the calendar (or, for HEAD, its
-    headers)."""
+    headers), gzip-compressed when the client accepts it (`gzipped`, the body compressed)."""
     headers = {
-        "ETag": answer.etag,
+        "ETag": gzip_etag(answer.etag) if gzip else answer.etag,
         "Last-Modified": format_datetime(answer.last_modified.replace(microsecond=0), usegmt=True),
         "Cache-Control": "private, no-cache",
-        "Vary": "Accept",  # a browser asking for HTML gets the subscribe page instead
+        # A browser asking for HTML gets the subscribe page instead; gzip only when accepted.
+        "Vary": "Accept, Accept-Encoding",
         "Referrer-Policy": "no-referrer",
         "X-Content-Type-Options": "nosniff",
     }
     if answer.body is None:
         return Response(status_code=304, headers=headers)
     headers["Content-Disposition"] = 'inline; filename="followups.ics"'
+    body = answer.body
+    if gzip:
+        assert gzipped is not None
+        headers["Content-Encoding"] = "gzip"
+        body = gzipped
     if head:
-        headers["Content-Length"] = str(len(answer.body))
+        headers["Content-Length"] = str(len(body))
         return Response(media_type=CALENDAR, headers=headers)
-    return Response(answer.body, media_type=CALENDAR, headers=headers)
+    return Response(body, media_type=CALENDAR, headers=headers)
 
 
 _FEED_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -207,10 +247,12 @@ class FeedPolls:
         if answer is None:
             await self.app(scope, receive, send)
             return
-        found, head = answer
-        await feed_response(found, head)(scope, receive, send)
+        found, head, gzip, gzipped = answer
+        await feed_response(found, head, gzip, gzipped)(scope, receive, send)
 
-    async def _from_memory(self, scope: Scope) -> tuple[usecases.FeedAnswer, bool] | None:
+    async def _from_memory(
+        self, scope: Scope
+    ) -> tuple[usecases.FeedAnswer, bool, bool, bytes | None] | None:
         path: str = scope["path"]
         if scope["method"] not in ("GET", "HEAD") or not path.startswith("/feeds/"):
             return None
@@ -227,6 +269,13 @@ class FeedPolls:
         answer = usecases.feed_from_memory(self.db, token, options, now, self.cache, wanted)
         if answer is None:
             return None
+        gzip = accepts_gzip(headers.get("accept-encoding", ""))
+        gzipped = None
+        if gzip and answer.body is not None:
+            # Compressing is for the route's thread pool, once per version, not for this loop.
+            gzipped = self.cache.get_gzipped(answer.etag)
+            if gzipped is None:
+                return None
         # The access log and the metrics name the route, as for any other feed request.
         scope["route"] = FEED_ROUTE
-        return answer, head
+        return answer, head, gzip, gzipped

@@ -1,11 +1,14 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-from fastapi import APIRouter, Response
+import asyncio
+
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import DbDep
 from service.api.schemas import Problem
+from service.db.session import Database
 from service.errors import Unavailable
 
 router = APIRouter(tags=["health"])
@@ -22,13 +25,33 @@ def healthz() -> dict[str, str]:
     name="readyz",
     responses={503: {"model": Problem, "description": "The database is unreachable."}},
 )
-def readyz(db: DbDep) -> dict[str, str]:
-    """The database answers; send traffic here."""
-    try:
-        db.ping()
-    except SQLAlchemyError as error:
-        raise Unavailable("the database is unreachable") from error
+async def readyz(request: Request) -> dict[str, str]:
+    """The database answers; send traffic here. Answers within a second whatever the database
+    does: a database slower than that is not ready."""
+    probe: ReadinessProbe = request.app.state.readiness
+    if not await probe.ready(READY_WITHIN_SECONDS):
+        raise Unavailable("the database is unreachable or not answering")
     return {"status": "ready"}
+
+
+READY_WITHIN_SECONDS = 1.0
+
+
+class ReadinessProbe:
+    """Pings the database on the thread pool, one ping at a time however many probes ask."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._ping: asyncio.Future[None] | None = None
+
+    async def ready(self, within: float) -> bool:
+        if self._ping is None or self._ping.done():
+            self._ping = asyncio.ensure_future(run_in_threadpool(self.db.ping))
+        try:
+            await asyncio.wait_for(asyncio.shield(self._ping), within)
+        except (TimeoutError, SQLAlchemyError, Unavailable):
+            return False
+        return True
 
 
 @router.get(

@@ -2,10 +2,13 @@
 another request gets 422, and a duplicate sent while the first still runs gets 409 (or the
 replay, once the first has answered).
 
-The middleware finds earlier requests and stores answers; the create's own transaction takes
-the claim (`service.usecases._claim`), so a create and its claim land together or not at all.
+The middleware finds earlier requests and hands the route a claim on the key; the create's own
+transaction takes the claim and stores its answer (`service.usecases._claim`, `_answered`), so
+the create, the claim and the answer land together or not at all: a process that dies after
+the commit leaves an answer to replay, not a key locked for a day.
 """
 
+import logging
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -16,21 +19,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import idempotency, usecases
 from service.api.deps import CLAIM_STATE, account_of, now_of
-from service.api.problems import problem
+from service.api.problems import is_database_outage, problem, unavailable
 from service.db.session import Database
 from service.errors import Unauthorized
-from service.idempotency import Answer, Claim
+from service.idempotency import Claim
 
 REPLAYED = "Idempotent-Replayed"
-# Headers of an answer that are part of it; the rest (date, security headers) are the replay's.
-_KEPT = ("content-type", "location")
+
+log = logging.getLogger(__name__)
 
 
 class Idempotency:
-    def __init__(self, app: ASGIApp, db: Database, keys: usecases.TrustedKeys) -> None:
+    def __init__(
+        self, app: ASGIApp, db: Database, keys: usecases.TrustedKeys, retry_after: int
+    ) -> None:
         self.app = app
         self.db = db
         self.keys = keys
+        self.retry_after = retry_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -46,7 +52,11 @@ class Idempotency:
         except idempotency.InvalidKey as error:
             await problem(400, "Bad request", str(error))(scope, receive, send)
             return
-        account_id = await self._account(headers)
+        try:
+            account_id = await self._account(headers)
+        except Exception as error:
+            await self._unavailable(error)(scope, receive, send)
+            return
         if account_id is None:  # the route answers 401
             await self.app(scope, receive, send)
             return
@@ -70,7 +80,10 @@ class Idempotency:
             await earlier(scope, receive, send)
             return
 
-        scope.setdefault("state", {})[CLAIM_STATE] = Claim(account_id, key_hash, fingerprint)
+        claim: Claim[object] = Claim(
+            account_id, key_hash, fingerprint, idempotency.sealing_key(key)
+        )
+        scope.setdefault("state", {})[CLAIM_STATE] = claim
         result = await _run(self.app, scope, body, receive)
         if result.status == 409:
             # Another request with this key took the claim first: replay its answer if ready.
@@ -78,18 +91,18 @@ class Idempotency:
             if earlier is not None:
                 await earlier(scope, receive, send)
                 return
-        elif 200 <= result.status < 300:
-            await run_in_threadpool(
-                usecases.remember_answer,
-                self.db,
-                account_id,
-                key_hash,
-                idempotency.seal(key, result.answer()),
-            )
         await send(
             {"type": "http.response.start", "status": result.status, "headers": result.headers}
         )
         await send({"type": "http.response.body", "body": result.body})
+
+    def _unavailable(self, error: Exception) -> Response:
+        """The 503 for a database outage met here, outside the routes' error handlers; any
+        other error goes on up."""
+        if not is_database_outage(error):
+            raise error
+        log.warning("database unavailable: %s", type(error).__name__)
+        return unavailable(self.retry_after)
 
     async def _account(self, headers: Headers) -> int | None:
         scheme, _, credentials = headers.get("authorization", "").partition(" ")
@@ -103,10 +116,14 @@ class Idempotency:
     async def _earlier(
         self, scope: Scope, account_id: int, key: str, key_hash: str, fingerprint: str
     ) -> Response | None:
-        """The answer to give for an earlier request with this key, or None if there is none."""
-        found = await run_in_threadpool(
-            usecases.idempotent_request, self.db, account_id, key_hash, await now_of(scope)
-        )
+        """The answer to give for an earlier request with this key, or None if there is none;
+        a 503 when the database cannot say."""
+        try:
+            found = await run_in_threadpool(
+                usecases.idempotent_request, self.db, account_id, key_hash, await now_of(scope)
+            )
+        except Exception as error:
+            return self._unavailable(error)
         if found is None:
             return None
         if found.fingerprint != fingerprint:
@@ -116,7 +133,7 @@ class Idempotency:
                 "this Idempotency-Key was used for a different request; use a new key for a "
                 "new request",
             )
-        if found.answer is None:
+        if found.answer is None:  # a claim stored before answers were kept with it
             return problem(
                 409,
                 "Conflict",
@@ -148,11 +165,6 @@ class _Result:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
-
-    def answer(self) -> Answer:
-        """What is remembered of it: the status, the body and the headers that describe them."""
-        kept = {name: value for name, value in Headers(raw=self.headers).items() if name in _KEPT}
-        return Answer(self.status, kept, self.body)
 
 
 async def _run(app: ASGIApp, scope: Scope, body: bytes, receive: Receive) -> _Result:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from service import usecases
 from service.api.deps import AccountDep, CalendarBody, ClaimDep, CreatesDep, DbDep, NowDep
 from service.api.observability import INTERVIEWS_CREATED, OUTCOMES_LOGGED
-from service.api.responses import creates, problems
+from service.api.responses import creates, problems, sent
 from service.api.schemas import (
     MAX_ID,
     ContactBody,
@@ -30,7 +30,8 @@ from service.api.schemas import (
     decode_cursor,
     encode_cursor,
 )
-from service.domain.model import Format, InterviewFilter, Process
+from service.domain.model import Contact, Format, InterviewFilter, Process
+from service.idempotency import Answer, json_answer
 from service.usecases import OutcomeView
 
 router = APIRouter(prefix="/v1/interviews", tags=["interviews"])
@@ -59,21 +60,20 @@ async def create_interview(
     created = await creates.create(account, body.to_fields(), now, claim)
     INTERVIEWS_CREATED.labels("api").inc()
     # The answer is valid as built: FastAPI need not check it again.
-    return Response(
-        created.body,
-        status_code=status.HTTP_201_CREATED,
-        media_type="application/json",
-        headers={"Location": f"/v1/interviews/{created.interview_id}"},
-    )
+    return sent(created)
 
 
 @router.post(
     "/import",
     name="import_interview",
     status_code=status.HTTP_201_CREATED,
+    response_model=InterviewDetail,
     responses={
         **creates(413, 415),
-        200: {"description": "The invitation was imported before; its interview is updated."},
+        200: {
+            "description": "The invitation was imported before: its interview is updated, or, "
+            "for a cancellation, its plan is cancelled."
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -89,7 +89,6 @@ def import_interview(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    response: Response,
     claim: ClaimDep,
     candidate_id: Annotated[int, Query(ge=1, le=MAX_ID)],
     company: Annotated[
@@ -110,11 +109,13 @@ def import_interview(
     candidate_email: Annotated[
         Email | None, Query(description="Your address, so you are not taken for a contact.")
     ] = None,
-) -> InterviewDetail:
+) -> Response:
     """Create an interview from the calendar invitation you received (Google Calendar,
     Outlook, Greenhouse, Lever…): its time and time zone, location, the organizer and the other
     attendees as contacts, and its follow-ups. Sending an updated invitation (same UID) again
-    updates that interview and answers 200."""
+    updates that interview and answers 200; its cancellation (METHOD:CANCEL) logs a `cancelled`
+    outcome that cancels every pending step, and answers 200. Replies, repeating events and
+    cancellations of invitations never imported are refused with 422."""
     choices = {
         "company": company,
         "role": role,
@@ -123,13 +124,20 @@ def import_interview(
         "decision_date": decision_date,
         "candidate_email": candidate_email,
     }
-    view, created = usecases.import_interview(db, account, candidate_id, body, choices, now, claim)
-    response.headers["Location"] = f"/v1/interviews/{view.interview.id}"
-    if created:
+
+    def answer(imported: tuple[usecases.InterviewView, bool]) -> Answer:
+        view, created = imported
+        return json_answer(
+            status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            InterviewDetail.of_view(view, now).model_dump_json(),
+            f"/v1/interviews/{view.interview.id}",
+        )
+
+    claimed = claim and claim.answering(answer)
+    imported = usecases.import_interview(db, account, candidate_id, body, choices, now, claimed)
+    if imported[1]:
         INTERVIEWS_CREATED.labels("invitation").inc()
-    else:
-        response.status_code = status.HTTP_200_OK
-    return InterviewDetail.of_view(view, now)
+    return sent(answer(imported))
 
 
 @router.get("", name="list_interviews", responses=problems())
@@ -201,6 +209,7 @@ def list_contacts(
     "/{interview_id}/contacts",
     name="add_contact",
     status_code=status.HTTP_201_CREATED,
+    response_model=ContactOut,
     responses=creates(404),
 )
 def add_contact(
@@ -209,13 +218,18 @@ def add_contact(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    response: Response,
     claim: ClaimDep,
-) -> ContactOut:
+) -> Response:
     """Add someone met at the interview; their follow-ups are planned."""
-    contact = usecases.add_contact(db, account, interview_id, body.to_domain(), now, claim)
-    response.headers["Location"] = f"/v1/interviews/{interview_id}/contacts/{contact.id}"
-    return ContactOut.of(contact)
+
+    def answer(contact: Contact) -> Answer:
+        location = f"/v1/interviews/{interview_id}/contacts/{contact.id}"
+        return json_answer(201, ContactOut.of(contact).model_dump_json(), location)
+
+    claimed = claim and claim.answering(answer)
+    return sent(
+        answer(usecases.add_contact(db, account, interview_id, body.to_domain(), now, claimed))
+    )
 
 
 @router.patch(
@@ -276,6 +290,7 @@ def _outcome(view: OutcomeView) -> OutcomeOut:
     "/{interview_id}/outcomes",
     name="log_outcome",
     status_code=status.HTTP_201_CREATED,
+    response_model=OutcomeLogged,
     responses=creates(404),
 )
 def log_outcome(
@@ -284,25 +299,29 @@ def log_outcome(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    response: Response,
     claim: ClaimDep,
-) -> OutcomeLogged:
+) -> Response:
     """Log what happened — an attempt's result (`spoke`, `no_answer`, `voicemail`, `replied`),
     `timeline_given`, `materials_requested`, `next_round`, `offer`, `rejected`,
     `position_filled` or `withdrawn` — and get the re-planned follow-ups."""
-    view = usecases.add_outcome(db, account, interview_id, body.to_fields(), now, claim)
+
+    def answer(view: OutcomeView) -> Answer:
+        assert view.interview is not None
+        logged = OutcomeLogged(
+            **_outcome(view).model_dump(),
+            interview=InterviewDetail.of_view(view.interview, now),
+            next_interview=InterviewDetail.of_view(view.next_interview, now)
+            if view.next_interview
+            else None,
+        )
+        return json_answer(201, logged.model_dump_json(), f"/v1/interviews/{interview_id}/outcomes")
+
+    claimed = claim and claim.answering(answer)
+    view = usecases.add_outcome(db, account, interview_id, body.to_fields(), now, claimed)
     OUTCOMES_LOGGED.labels(view.outcome.type.value).inc()
     if view.next_interview is not None:
         INTERVIEWS_CREATED.labels("next_round").inc()
-    assert view.interview is not None
-    response.headers["Location"] = f"/v1/interviews/{interview_id}/outcomes"
-    return OutcomeLogged(
-        **_outcome(view).model_dump(),
-        interview=InterviewDetail.of_view(view.interview, now),
-        next_interview=InterviewDetail.of_view(view.next_interview, now)
-        if view.next_interview
-        else None,
-    )
+    return sent(answer(view))
 
 
 @router.get("/{interview_id}/outcomes", name="list_outcomes", responses=problems(404))

@@ -2,6 +2,8 @@
 Prometheus metrics. Both name the route template, never the raw path, so feed tokens (secrets in
 the URL) reach neither. Replaces uvicorn's own access log."""
 
+import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -10,6 +12,7 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.logs import request_id
@@ -32,6 +35,17 @@ INTERVIEWS_CREATED = Counter(
 )
 OUTCOMES_LOGGED = Counter("outcomes_logged_total", "Outcomes logged, by type.", ["type"])
 
+STOPPING = JSONResponse(
+    {
+        "type": "about:blank",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": "the service is stopping; retry shortly",
+    },
+    status_code=503,
+    media_type="application/problem+json",
+    headers={"Retry-After": "1", "Connection": "close"},
+)
 UNMATCHED = "<unmatched>"
 # In a path that matched no route, any long segment may be a secret someone mistyped.
 _LONG_SEGMENT = re.compile(r"[^/]{17,}")
@@ -63,16 +77,23 @@ class Observability:
         rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
         status = 500
+        started_answer = False
 
         async def sending(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_answer = message["status"], True
                 MutableHeaders(scope=message)["X-Request-ID"] = rid
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
+        except asyncio.CancelledError:
+            # The server is stopping and its grace period for requests is over: this one is
+            # answered 503 (retry elsewhere, or later) rather than cut off.
+            if not started_answer:
+                with contextlib.suppress(Exception):
+                    await STOPPING(scope, receive, sending)
         finally:
             seconds = time.perf_counter() - started
             method = scope["method"]

@@ -52,21 +52,31 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
     return found
 
 
+def unavailable(retry_after_seconds: int) -> JSONResponse:
+    """The answer to a database outage: 503, and when to retry."""
+    return problem(
+        503,
+        Unavailable.title,
+        "the database is unreachable or busy; retry shortly",
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """True for an error of the database being out of reach (a retry may succeed), as the
+    handlers below tell it."""
+    if isinstance(error, Unavailable | DisconnectionError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and is_outage(error)
+
+
 def install(app: FastAPI, retry_after_seconds: int) -> None:
     """Register the handlers that turn every failure into a problem answer."""
-
-    def unavailable() -> JSONResponse:
-        return problem(
-            503,
-            Unavailable.title,
-            "the database is unreachable or busy; retry shortly",
-            headers={"Retry-After": str(retry_after_seconds)},
-        )
 
     @app.exception_handler(AppError)
     async def _app_error(_request: Request, error: AppError) -> JSONResponse:
         if isinstance(error, Unavailable):
-            return unavailable()
+            return unavailable(retry_after_seconds)
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
         return problem(error.status, error.title, error.detail, headers=headers)
 
@@ -94,13 +104,13 @@ def install(app: FastAPI, retry_after_seconds: int) -> None:
     @app.exception_handler(PoolTimeout)
     async def _outage(_request: Request, error: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(error).__name__)
-        return unavailable()
+        return unavailable(retry_after_seconds)
 
     @app.exception_handler(DBAPIError)
     async def _database(_request: Request, error: DBAPIError) -> JSONResponse:
         if is_outage(error):
             log.warning("database unavailable: %s", error.orig.__class__.__name__)
-            return unavailable()
+            return unavailable(retry_after_seconds)
         log.exception("database error")
         return problem(500, "Internal error", "the request failed; it has been logged")
 

@@ -1,8 +1,17 @@
-"""The error answers each route documents in the OpenAPI spec."""
+"""The answers of creates as they are sent and replayed, and the error answers each route
+documents in the OpenAPI spec."""
 
 from typing import Any
 
+from fastapi import Response
+
 from service.api.schemas import Problem
+from service.idempotency import Answer
+
+
+def sent(answer: Answer) -> Response:
+    """A create's answer as the route sends it: the same bytes a retry gets replayed."""
+    return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo
@@ -25,6 +25,8 @@ from pydantic import (
 
 from service.domain.cadence import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.domain.model import (
+    EARLIEST,
+    LATEST,
     WEEKDAYS,
     BusinessHours,
     Candidate,
@@ -41,8 +43,6 @@ from service.domain.model import (
 from service.errors import InvalidInput
 from service.usecases import FeedTokenRecord, FollowUpRecord, InterviewView
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -693,7 +693,10 @@ class NextInterview(Fields):
 
 
 class OutcomeCreate(Strict):
-    type: OutcomeType
+    type: OutcomeType = Field(
+        description="What happened; `cancelled` means the employer called the interview off "
+        "(also logged when its invitation's cancellation is imported)."
+    )
     followup_id: Id | None = Field(
         default=None,
         description="The step this is about; attempt results default to the open attempt.",

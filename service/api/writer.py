@@ -25,22 +25,19 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from itertools import count
 from typing import Any, Protocol
 
-from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
 from service import logs, usecases
-from service.api.problems import is_outage
+from service.api.problems import is_database_outage
 from service.api.schemas import InterviewDetail
 from service.config import Settings
 from service.db.session import GROUP_MOST, Database
 from service.domain.model import DomainError
 from service.errors import AppError, Unavailable
-from service.idempotency import Claim
+from service.idempotency import Answer, Claim, json_answer
 
 log = logging.getLogger("service.writer")
 
@@ -48,25 +45,18 @@ _LENGTH = 4
 # The writer's program: serve() of this module as imported (under -m, the answers it pickles
 # would name __main__ for their module).
 _WRITER = "import sys; from service.api.writer import serve; serve(*map(int, sys.argv[1:]))"
-# How long a closing server waits for its writer to finish the creates handed to it.
-_FINISH_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class Created:
-    interview_id: int
-    body: str  # the 201 answer's JSON
-
-
-def answer(view: usecases.InterviewView, now: datetime) -> Created:
+def answer(view: usecases.InterviewView, now: datetime) -> Answer:
     """The created interview's answer, as every read of it shows it."""
-    return Created(view.interview.id or 0, InterviewDetail.of_view(view, now).model_dump_json())
+    body = InterviewDetail.of_view(view, now).model_dump_json()
+    return json_answer(201, body, f"/v1/interviews/{view.interview.id}")
 
 
 class Creates(Protocol):
     async def create(
-        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim | None
-    ) -> Created: ...
+        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim[Any] | None
+    ) -> Answer: ...
 
     def start(self) -> None: ...
 
@@ -80,10 +70,11 @@ class InProcess:
         self._db = db
 
     async def create(
-        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim | None
-    ) -> Created:
+        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim[Any] | None
+    ) -> Answer:
+        claimed = answering(claim, now)
         view = await asyncio.wrap_future(
-            usecases.create_interview(self._db, account_id, fields, now, claim)
+            usecases.create_interview(self._db, account_id, fields, now, claimed)
         )
         return answer(view, now)
 
@@ -92,6 +83,12 @@ class InProcess:
 
     async def close(self) -> None:
         pass
+
+
+def answering(claim: Claim[Any] | None, now: datetime) -> Claim[usecases.InterviewView] | None:
+    """The claim, answered as the create route answers (and, for the writer process, in a form
+    that crosses the pipe)."""
+    return claim and claim.answering(partial(answer, now=now))
 
 
 def _frame(value: object) -> bytes:
@@ -178,8 +175,8 @@ class WriterProcess:
         self._link_task()
 
     async def create(
-        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim | None
-    ) -> Created:
+        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim[Any] | None
+    ) -> Answer:
         if self._closed:
             raise Unavailable("the service is shutting down")
         try:
@@ -187,7 +184,7 @@ class WriterProcess:
         except Exception as error:
             log.error("the writer process could not start: %s", error)
             raise Unavailable("the writer process could not start; retry shortly") from error
-        create = usecases.NewInterview(account_id, dict(fields), now, claim)
+        create = usecases.NewInterview(account_id, dict(fields), now, answering(claim, now))
         view = await link.ask((create, logs.request_id.get()))
         return answer(view, now)
 
@@ -241,9 +238,11 @@ class WriterProcess:
         if link.out is not None:
             link.out.close()
         try:
-            await asyncio.wait_for(asyncio.shield(link.gone), _FINISH_SECONDS)
+            # Within the server's grace period, whose first half its requests had.
+            finish = self._settings.shutdown_grace_seconds / 4
+            await asyncio.wait_for(asyncio.shield(link.gone), finish)
         except TimeoutError:
-            log.error("the writer process did not finish in %.0f s", _FINISH_SECONDS)
+            log.error("the writer process did not finish in %.0f s", finish)
             link.process.kill()
         await asyncio.to_thread(link.process.wait)
 
@@ -292,9 +291,7 @@ def _portable(error: Exception) -> Exception:
     an outage as Unavailable, anything else logged here and answered as an internal error."""
     if isinstance(error, AppError | DomainError):
         return error
-    if isinstance(error, DisconnectionError | PoolTimeout) or (
-        isinstance(error, DBAPIError) and is_outage(error)
-    ):
+    if is_database_outage(error):
         log.warning("database unavailable: %s", type(error).__name__)
         return Unavailable("the database is unreachable or busy; retry shortly")
     log.error("create failed", exc_info=error)

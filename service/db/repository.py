@@ -37,6 +37,7 @@ from service.db.tables import (
     FeedTokenRow,
     FollowUpRow,
     IdempotentRequestRow,
+    InstallationRow,
     InterviewRow,
     OutcomeRow,
     ReferenceRow,
@@ -57,6 +58,19 @@ from service.domain.model import (
 )
 from service.idempotency import Claim
 from service.tokens import IssuedKey
+
+# The installation
+
+
+def installation_uid(session: Session) -> str:
+    """This installation's id, made once by the migrations; read once per connection."""
+    connection = session.connection()
+    found: str | None = connection.info.get("installation_uid")
+    if found is None:
+        found = session.scalars(select(InstallationRow.uid)).one()
+        connection.info["installation_uid"] = found
+    return found
+
 
 # Accounts and API keys
 
@@ -1189,7 +1203,7 @@ def idempotent_request(
     return IdempotentRequest(row.fingerprint, row.answer, row.created_at) if row else None
 
 
-def claim_request(session: Session, claim: Claim, now: datetime, since: datetime) -> bool:
+def claim_request(session: Session, claim: Claim[Any], now: datetime, since: datetime) -> bool:
     """Record the claim unless the key is taken; the account's claims from before `since` are
     forgotten first. On PostgreSQL a claim that an open transaction holds waits for it."""
     session.execute(
@@ -1213,7 +1227,8 @@ def claim_request(session: Session, claim: Claim, now: datetime, since: datetime
 
 
 def remember_answer(session: Session, account_id: int, key_hash: str, sealed: bytes) -> bool:
-    """Store the sealed answer of a claimed request; False when no claim was made with the key."""
+    """Store the sealed answer with its claim, in the create's transaction; False when no
+    claim was made with the key."""
     done = session.execute(
         update(IdempotentRequestRow)
         .where(

@@ -2,6 +2,7 @@
 and a writer that commits waiting work together."""
 
 import logging
+import math
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -23,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.config import Settings
+from service.db.deadlines import Deadlines
 from service.errors import Unavailable
 
 # SQLite copies the write-ahead log back into the database file (a checkpoint, with its fsyncs)
@@ -85,20 +87,46 @@ def make_engine(settings: Settings) -> Engine:
         return _sqlite_engine(url, settings)
     if url.get_backend_name() == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() != "postgresql":
+        return create_engine(url, pool_pre_ping=True)
     return create_engine(
         url,
-        pool_pre_ping=True,
+        # Database checks each reused connection under its deadline (service.db.deadlines).
+        pool_pre_ping=False,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        connect_args={"connect_timeout": 5} if url.get_backend_name() == "postgresql" else {},
+        pool_timeout=settings.db_timeout_seconds,
+        connect_args=_postgres_timeouts(settings.db_timeout_seconds),
     )
+
+
+def _postgres_timeouts(seconds: float) -> dict[str, Any]:
+    """libpq's limits on waiting for the server: to connect, for a statement (the server stops
+    it), and for the peer to acknowledge what was sent or to answer keepalives."""
+    milliseconds = int(seconds * 1000)
+    return {
+        "connect_timeout": max(2, math.ceil(seconds)),  # libpq's least
+        "options": f"-c statement_timeout={milliseconds}",
+        "keepalives": 1,
+        "keepalives_idle": max(1, math.ceil(seconds)),
+        "keepalives_interval": 1,
+        "keepalives_count": 3,
+        "tcp_user_timeout": milliseconds,
+    }
 
 
 class Database:
     """One engine and the two kinds of transaction the use cases open: read and write."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, deadlines: bool = True) -> None:
         self.engine = make_engine(settings)
+        # A request's database work is bounded; a long job (rendering every event after an
+        # upgrade) makes its own Database without the deadline.
+        self._deadlines = (
+            Deadlines(self.engine, settings.db_timeout_seconds)
+            if deadlines and self.engine.dialect.name == "postgresql"
+            else None
+        )
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -210,6 +238,8 @@ class Database:
         self._stop.set()
         if self._checkpointer is not None:
             self._checkpointer.join()
+        if self._deadlines is not None:
+            self._deadlines.close()
         self.engine.dispose()
 
 

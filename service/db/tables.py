@@ -20,6 +20,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from service.db.base import Base, UtcDateTime
 
 
+class InstallationRow(Base):
+    """This installation's one row: an id made once, by the migration that adds the table, and
+    written into every calendar UID so that no two installations hand out the same UIDs."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class AccountRow(Base):
     __tablename__ = "accounts"
 

@@ -55,6 +55,7 @@ class OutcomeType(StrEnum):
     REJECTED = "rejected"
     POSITION_FILLED = "position_filled"
     WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"  # the employer called the interview off
 
 
 ATTEMPT_RESULTS = frozenset(
@@ -62,7 +63,13 @@ ATTEMPT_RESULTS = frozenset(
 )
 CONVERSATIONS = frozenset({OutcomeType.SPOKE, OutcomeType.REPLIED})
 CLOSING = frozenset(
-    {OutcomeType.OFFER, OutcomeType.REJECTED, OutcomeType.POSITION_FILLED, OutcomeType.WITHDRAWN}
+    {
+        OutcomeType.OFFER,
+        OutcomeType.REJECTED,
+        OutcomeType.POSITION_FILLED,
+        OutcomeType.WITHDRAWN,
+        OutcomeType.CANCELLED,
+    }
 )
 OPEN = frozenset({Status.PENDING, Status.MISSED})
 
@@ -276,14 +283,19 @@ class _Planner:
         end = interview.ends_at
         deadline = end + timedelta(hours=policy.thank_you_within_hours)
         if channel is Channel.EMAIL:
+            soon = end + timedelta(hours=policy.email_within_hours)
             if schedule.in_business_hours(end):
-                ideal = min(end + timedelta(hours=policy.email_within_hours), schedule.closing(end))
+                ideal = min(soon, schedule.closing(end))
             else:
                 ideal = schedule.business_moment(end)
+            if ideal >= deadline:
+                # The 24 hours are the firmest rule: after a Saturday interview the email goes
+                # out that day rather than waiting for Monday's business hours [001][002].
+                ideal = min(soon, deadline)
         else:
             evening = schedule.at(schedule.local(end).date(), time(policy.mail_by_hour))
             ideal = max(evening, end + timedelta(hours=1))
-        deadline = max(deadline, ideal + timedelta(hours=1))
+            deadline = max(deadline, ideal + timedelta(hours=1))
         ref = contact.id
         if self.reach(contact, channel) is None:
             self.settle(
@@ -300,6 +312,13 @@ class _Planner:
                 )
             )
         what = texts.thank_you_what(kind, channel)
+
+        def soonest(now: datetime) -> datetime:
+            """When a late note can go: in business hours, unless an email would then miss
+            its 24 hours."""
+            moment = schedule.business_moment(now)
+            return now if channel is Channel.EMAIL and moment >= deadline else moment
+
         self.settle(
             _Draft(
                 key=f"{kind.value}:{ref}",
@@ -311,7 +330,7 @@ class _Planner:
                 why=texts.thank_you_why(kind, channel, policy),
                 summary=self.words.summary(what, contact),
                 checklist=texts.THANK_YOU_CHECKLIST if kind is Kind.THANK_YOU else (),
-                soonest=schedule.business_moment,
+                soonest=soonest,
             )
         )
 
@@ -492,8 +511,9 @@ class _Planner:
         )
 
     def apply_closing(self, state: SeriesState, note: str) -> tuple[SeriesState, str]:
-        """Offers, rejections, filled positions and withdrawals cancel what is pending; a next
-        round cancels the old series. After a rejection, stay in touch [003]."""
+        """Offers, rejections, filled positions, withdrawals and interviews the employer called
+        off cancel what is pending; a next round cancels the old series. After a rejection,
+        stay in touch [003]."""
         closing = next((o for o in self.outcomes if o.type in CLOSING), None)
         next_round = next((o for o in self.outcomes if o.type is OutcomeType.NEXT_ROUND), None)
         if next_round is not None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 DEFAULT_DURATION = timedelta(minutes=60)
 MAX_DURATION = timedelta(hours=24)
+# Interview times fall in these years, however they arrive (JSON or an imported invitation).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class DomainError(ValueError):
@@ -191,6 +194,8 @@ class Interview:
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise DomainError("interview times must carry a UTC offset")
         zone(self.timezone)
+        if not (EARLIEST <= self.starts_at < LATEST and EARLIEST <= self.ends_at < LATEST):
+            raise DomainError("interview times must fall between the years 2000 and 2099")
         if self.ends_at <= self.starts_at:
             raise DomainError("the interview must end after it starts")
         if self.ends_at - self.starts_at > MAX_DURATION:

@@ -104,7 +104,7 @@ def thank_you_why(kind: object, channel: Channel, policy: Policy) -> str:
         return (
             f"Thank everyone who interviewed you within {hours} hours — sooner when emailing: "
             f"aim for {policy.email_within_hours} hours after the interview, in business hours "
-            "[001][002]."
+            "unless they would push it past the deadline [001][002]."
         )
     return (
         f"Thank everyone who interviewed you within {hours} hours; a mailed card or letter goes "
@@ -269,6 +269,7 @@ def closing_note(outcome: object) -> str:
         "position_filled": "The position was filled: pending follow-ups are cancelled; "
         "stay in touch [003].",
         "withdrawn": "You withdrew: every pending follow-up is cancelled.",
+        "cancelled": "The employer called the interview off: every pending follow-up is cancelled.",
     }.get(str(outcome), "The process has ended.")
 
 

@@ -197,13 +197,14 @@ def close(text: str, alarm: str) -> str:
     return f"{text}{alarm}{END}"
 
 
-def followup_uid(interview_id: int, key: str) -> str:
-    """Stable for the life of the step: keys survive reschedules and re-plans."""
-    return f"{interview_id}-{key.replace(':', '-')}@{UID_DOMAIN}"
+def followup_uid(interview_id: int, key: str, installation: str) -> str:
+    """Stable for the life of the step (keys survive reschedules and re-plans), and unique
+    across installations: calendar apps merge events that share a UID."""
+    return f"{interview_id}-{key.replace(':', '-')}@{installation}.{UID_DOMAIN}"
 
 
-def interview_uid(interview_id: int) -> str:
-    return f"interview-{interview_id}@{UID_DOMAIN}"
+def interview_uid(interview_id: int, installation: str) -> str:
+    return f"interview-{interview_id}@{installation}.{UID_DOMAIN}"
 
 
 def tel(phone: str) -> str:
@@ -263,9 +264,10 @@ class StepEvents:
     share (the zone, the contacts' lines and links, the interview's own line) is worked out
     once: a plan has a dozen steps."""
 
-    def __init__(self, interview: Interview, timezone: str) -> None:
+    def __init__(self, interview: Interview, timezone: str, installation: str) -> None:
         assert interview.id is not None
         self.interview = interview
+        self.installation = installation
         self.zone = ZoneInfo(timezone)
         self.words = Words(interview, self.zone)
         self.about = (
@@ -291,7 +293,7 @@ class StepEvents:
         reach = self.reach.get(step.contact_id)
         cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
         return _event(
-            followup_uid(self.interview.id, step.key),
+            followup_uid(self.interview.id, step.key, self.installation),
             stamp,
             _title(step),
             (
@@ -328,9 +330,11 @@ class StepEvents:
         return "\n\n".join(parts)
 
 
-def followup_event(step: FollowUp, interview: Interview, timezone: str, stamp: Stamp) -> str:
+def followup_event(
+    step: FollowUp, interview: Interview, timezone: str, stamp: Stamp, installation: str
+) -> str:
     """One step as an open VEVENT, at its due time on the candidate's wall clock."""
-    return StepEvents(interview, timezone)(step, stamp)
+    return StepEvents(interview, timezone, installation)(step, stamp)
 
 
 def alarm_for(step_status: str | None) -> str:
@@ -364,20 +368,23 @@ def _interview_description(interview: Interview) -> str:
     return "\n\n".join(parts)
 
 
-def interview_event(interview: Interview, stamp: Stamp) -> str:
-    """The interview itself as an open VEVENT, on its own time zone's wall clock."""
+def interview_event(
+    interview: Interview, stamp: Stamp, installation: str, called_off: bool = False
+) -> str:
+    """The interview itself as an open VEVENT, on its own time zone's wall clock; cancelled
+    once the employer called it off."""
     assert interview.id is not None
     zone = ZoneInfo(interview.timezone)
     word = _FORMAT_WORD.get(interview.format, "Video interview")
     round_ = f" (round {interview.round})" if interview.round > 1 else ""
     return _event(
-        interview_uid(interview.id),
+        interview_uid(interview.id, installation),
         stamp,
         f"{word}: {interview.company} — {interview.role}{round_}",
         (interview.starts_at.astimezone(zone), interview.ends_at.astimezone(zone)),
         "Interview",
         _interview_description(interview),
         location=interview.location or None,
-        status="CONFIRMED",
+        status="CANCELLED" if called_off else "CONFIRMED",
         transparency="OPAQUE",
     )

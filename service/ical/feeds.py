@@ -2,6 +2,7 @@
 cached), then the stored events joined in order. Kept under Google's 1 MB import limit by dropping
 the oldest events first."""
 
+import gzip
 import re
 import threading
 import time
@@ -21,6 +22,8 @@ from service.ical.events import close, text_of
 PRODID = "-//Interview follow-up service//Feeds 1.0//EN"
 REFRESH = timedelta(hours=1)  # a hint: Google polls every 12–24 h whatever it says
 MAX_BYTES = 1_000_000
+# zlib's default. A 630 kB feed: 18.3 kB in 2.9 ms; level 9, 17.4 kB in 3.6 ms; level 1, 37.9 kB.
+GZIP_LEVEL = 6
 END = "END:VCALENDAR\r\n"
 _TZID = re.compile(r";TZID=([^:;\r\n]+)")
 
@@ -102,9 +105,17 @@ class Validator:
     generation: int  # the process's count of writes before the read
 
 
+def compress(body: bytes) -> bytes:
+    """A feed gzip-compressed, the same bytes for the same feed (no time in the header), so
+    that replicas agree."""
+    return gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+
+
 class FeedCache:
     """Built feeds by ETag, least recently used out first, within a byte budget. An ETag names
-    one exact output, so an entry is never stale: changed data gets a new ETag.
+    one exact output, so an entry is never stale: changed data gets a new ETag. A feed's
+    gzip-compressed bytes, made the first time a client asks for them, are kept beside its
+    bytes, so a version is compressed once however many clients poll it.
 
     It also remembers each feed's latest validators, so that a poll can be answered from memory:
     for `fresh_for` seconds, and only while this process has written nothing since. A write
@@ -117,6 +128,7 @@ class FeedCache:
         self.fresh_for = fresh_for
         self.max_feeds = max_feeds
         self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._gzipped: dict[str, bytes] = {}
         self._bytes = 0
         self._validators: OrderedDict[Hashable, Validator] = OrderedDict()
         self._lock = threading.Lock()
@@ -148,6 +160,24 @@ class FeedCache:
                 self._entries.move_to_end(etag)
             return body
 
+    def get_gzipped(self, etag: str) -> bytes | None:
+        """The feed's compressed bytes, if they have been made."""
+        with self._lock:
+            return self._gzipped.get(etag)
+
+    def gzipped(self, etag: str, body: bytes) -> bytes:
+        """The feed's bytes compressed: made once and kept with them while they are kept."""
+        found = self.get_gzipped(etag)
+        if found is not None:
+            return found
+        made = compress(body)
+        with self._lock:
+            if etag in self._entries and etag not in self._gzipped:
+                self._gzipped[etag] = made
+                self._bytes += len(made)
+                self._trim()
+        return made
+
     def put(self, etag: str, body: bytes) -> None:
         if len(body) > self.max_bytes:
             return
@@ -156,6 +186,9 @@ class FeedCache:
                 return
             self._entries[etag] = body
             self._bytes += len(body)
-            while self._bytes > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
+            self._trim()
+
+    def _trim(self) -> None:
+        while self._bytes > self.max_bytes:
+            etag, dropped = self._entries.popitem(last=False)
+            self._bytes -= len(dropped) + len(self._gzipped.pop(etag, b""))

@@ -1,24 +1,32 @@
-"""A calendar invitation — the .ics that Google Calendar, Outlook, Greenhouse or Lever attach —
-read into the fields of an interview: time and zone, location, organizer and attendees as contacts.
+"""A calendar invitation — the .ics that Google Calendar, Outlook, iCloud, Greenhouse or Lever
+attach — read into what it says: one event's time and zone, location or meeting link, organizer and
+attendees; or a cancellation of an invitation sent before.
 
-Invitations come from outside, so reading is defensive: size and nesting are bounded before
-parsing, every value is checked after, and anything unusable is an `InvitationError` that says why.
+Invitations come from outside, so reading is bounded: size, components and nesting are checked
+before parsing, no rule the sender wrote is expanded without a cap (see invitation_zones), every
+value is checked after, and anything unusable is an `InvitationError` that says why.
 """
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from icalendar import Calendar, Component
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+from icalendar import Calendar, Component, vCalAddress, vRecur
+from icalendar.parser.content_line import Contentline
+from icalendar.parser.ical.calendar import CalendarIcalParser
 
-from service.domain.model import Contact, ContactRole, Format, known_timezones
+from service.domain.model import EARLIEST, LATEST, MAX_DURATION
+from service.ical.invitation_zones import ZoneError, place, rule_text
 
 MAX_BYTES = 256_000
 MAX_COMPONENTS = 200
-MAX_CONTACTS = 20
+MAX_DEPTH = 8
+MAX_LINES = 10_000  # content lines, unfolded; a real invitation has a few hundred
 DEFAULT_LENGTH = timedelta(hours=1)
+YEARS = f"between the years {EARLIEST.year} and {LATEST.year - 1}"
 
 
 class InvitationError(ValueError):
@@ -29,6 +37,7 @@ class InvitationError(ValueError):
 class Person:
     name: str | None
     email: str | None
+    chair: bool = False  # ROLE=CHAIR: the organizer, listed again as an attendee
 
 
 @dataclass(frozen=True)
@@ -38,7 +47,7 @@ class Invitation:
     uid: str
     starts_at: datetime
     ends_at: datetime
-    timezone: str | None  # an IANA name when the invitation names a zone we know
+    timezone: str | None  # an IANA name when the invitation names a zone the database knows
     summary: str
     location: str | None
     description: str | None
@@ -47,7 +56,14 @@ class Invitation:
     conference: str | None  # a video link, from the conference properties or the text
 
 
-# Reading
+@dataclass(frozen=True)
+class Cancellation:
+    """The organizer called off the event of an invitation sent before (METHOD:CANCEL)."""
+
+    uid: str
+
+
+# The file, bounded
 
 
 def _text(data: bytes) -> str:
@@ -59,76 +75,226 @@ def _text(data: bytes) -> str:
         raise InvitationError("the invitation is not UTF-8 text") from error
     if "\x00" in text:
         raise InvitationError("the invitation contains NUL characters")
-    if len(re.findall(r"^BEGIN:", text, flags=re.MULTILINE | re.IGNORECASE)) > MAX_COMPONENTS:
+    if len(re.findall(r"^[^ \t\r\n]", text, flags=re.MULTILINE)) > MAX_LINES:
+        raise InvitationError(f"the invitation has more than {MAX_LINES} lines")
+    marks = re.findall(r"^(BEGIN|END):", text, flags=re.MULTILINE | re.IGNORECASE)
+    if sum(mark.upper() == "BEGIN" for mark in marks) > MAX_COMPONENTS:
         raise InvitationError(f"the invitation has more than {MAX_COMPONENTS} components")
+    depth = 0
+    for mark in marks:
+        depth += 1 if mark.upper() == "BEGIN" else -1
+        if depth > MAX_DEPTH:
+            raise InvitationError(f"the invitation nests components more than {MAX_DEPTH} deep")
     return text
+
+
+class _Parser(CalendarIcalParser):
+    """icalendar's parser for a file from outside. It keeps each TZID as written, to be resolved
+    within bounds (invitation_zones): icalendar would build every VTIMEZONE it meets by expanding
+    the sender's rules without limit, and keep it for the whole process. It also keeps the
+    people of ORGANIZER and ATTENDEE lines whose parameters are not quite valid (escaped or
+    nested quotes in a name), which icalendar would drop."""
+
+    def parse_content_lines(self) -> None:
+        for line in self._content_lines_iterator:
+            if not line:
+                continue
+            try:
+                name, params, vals = line.parts()
+            except ValueError as error:
+                self._lenient_person(line, error)
+                continue
+            uname = name.upper()
+            if uname == "BEGIN":
+                self.handle_begin_component(vals)
+            elif uname == "END":
+                self.handle_end_component(vals)
+            else:
+                self.handle_property(uname, params, vals, line)
+
+    def handle_end_component(self, vals: str) -> None:
+        if not self._stack:
+            raise ValueError("END encountered without an accompanying BEGIN")
+        component = self._stack.pop()
+        if self._stack:
+            self._stack[-1].add_component(component)
+        else:
+            self._components.append(component)
+
+    def parse_and_add_property(
+        self, name: str, params: Any, val: str, tzid: str | None, line: Contentline
+    ) -> None:
+        super().parse_and_add_property(name, params, val, None, line)
+
+    def prepare_components(self) -> None:
+        """Nothing to do: zones are resolved after parsing, whatever their order in the file."""
+
+    def _lenient_person(self, line: Contentline, error: ValueError) -> None:
+        person = _lenient_person(str(line))
+        if person is None or self.component is None:
+            self.handle_line_parse_error(error)
+            return
+        self.component.add(person[0], person[1], encode=False)
+
+
+_CN = re.compile(r'(?i);CN=\\?"?([^";:\\]*)')
+_MAILTO = re.compile(r'(?i):(mailto:[^\s";:]+)\s*$')
+
+
+def _lenient_person(line: str) -> tuple[str, vCalAddress] | None:
+    """The person of an ORGANIZER or ATTENDEE line whose parameters do not parse: its address
+    at the end and its CN, read without backtracking (lines are short; longer ones are not
+    people)."""
+    name = re.split(r"[;:]", line, maxsplit=1)[0].upper()
+    if name not in ("ORGANIZER", "ATTENDEE") or len(line) > 2000:
+        return None
+    address = _MAILTO.search(line)
+    if address is None:
+        return None
+    person = vCalAddress(address.group(1))
+    cn = _CN.search(line, 0, address.start())
+    if cn and cn.group(1).strip(" ,"):
+        person.params["CN"] = cn.group(1).strip(" ,")
+    return name, person
 
 
 def _calendar(text: str) -> Calendar:
     if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
         raise InvitationError("the body is not an iCalendar file (it must start BEGIN:VCALENDAR)")
     try:
-        calendar = Calendar.from_ical(text)
-    except (ValueError, KeyError, IndexError, TypeError) as error:
+        parsed = _Parser(text, Calendar._get_component_factory(), Calendar.types_factory).parse()
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError) as error:
         raise InvitationError(f"the iCalendar file cannot be parsed: {error}") from error
-    if not isinstance(calendar, Calendar):
-        raise InvitationError("the file holds no calendar")
-    return calendar
+    if not parsed:
+        raise InvitationError("the iCalendar file cannot be parsed: no VCALENDAR in it ends")
+    if len(parsed) > 1 or not isinstance(parsed[0], Calendar):
+        raise InvitationError("the file must hold one calendar (one VCALENDAR)")
+    return parsed[0]
+
+
+# What kind of message it is
+
+
+_NOT_INVITATIONS = {
+    "REPLY": "an attendee's reply to an invitation (METHOD:REPLY), not the invitation: "
+    "import the invitation you received",
+    "COUNTER": "an attendee's proposal of another time (METHOD:COUNTER), not an invitation",
+    "DECLINECOUNTER": "the organizer's refusal of a proposed time (METHOD:DECLINECOUNTER), "
+    "not an invitation",
+    "REFRESH": "a request for the latest version of an invitation (METHOD:REFRESH), "
+    "not an invitation",
+}
+
+
+def _method(calendar: Calendar) -> str:
+    method = str(calendar.get("METHOD", "")).strip().upper()
+    if method in _NOT_INVITATIONS:
+        raise InvitationError(f"this is {_NOT_INVITATIONS[method]}")
+    if method not in ("", "REQUEST", "PUBLISH", "CANCEL"):
+        raise InvitationError(
+            f"METHOD:{method[:20]} is not an invitation; REQUEST, PUBLISH or CANCEL can be imported"
+        )
+    return method
 
 
 def _event(calendar: Calendar) -> Component:
-    events = [e for e in calendar.walk("VEVENT") if "RECURRENCE-ID" not in e]
+    events = calendar.walk("VEVENT")
     if not events:
         raise InvitationError("the invitation holds no event (VEVENT)")
     if len({str(e.get("UID", "")) for e in events}) > 1:
         raise InvitationError(f"the file holds {len(events)} events; send one invitation at a time")
-    event: Component = events[0]
-    if str(calendar.get("METHOD", "")).upper() == "CANCEL" or (
-        str(event.get("STATUS", "")).upper() == "CANCELLED"
-    ):
-        raise InvitationError("this is a cancellation, not an invitation")
+    masters = [e for e in events if "RECURRENCE-ID" not in e]
+    if not masters:
+        raise InvitationError(
+            "this is one changed occurrence (RECURRENCE-ID) of a repeating event; an interview "
+            "happens once: send an invitation for that one time"
+        )
+    event: Component = masters[0]
     return event
 
 
-def _instant(event: Component, name: str) -> datetime | None:
-    if name not in event:
-        return None
+def _once(event: Component) -> None:
+    """An interview happens once: a repeating event is refused rather than guessed at."""
+    if "RRULE" in event:
+        rule = event["RRULE"]
+        rule = rule[0] if isinstance(rule, list) else rule
+        written = rule_text(rule) if isinstance(rule, vRecur) else "?"
+        raise InvitationError(
+            f"the event repeats (RRULE:{written[:80]}); an interview happens "
+            "once: send an invitation for the one time, or create the interview with "
+            "POST /v1/interviews"
+        )
+    if "RDATE" in event:
+        raise InvitationError(
+            "the event repeats (RDATE); an interview happens once: send an invitation for the "
+            "one time, or create the interview with POST /v1/interviews"
+        )
+
+
+# Times
+
+
+def _in_years(value: datetime, name: str) -> None:
+    """The rule of the whole API: interview times fall in 2000–2099. Checked on the time as
+    written too, before any arithmetic, which would overflow at the ends of the calendar."""
+    bare = value.replace(tzinfo=UTC)
+    if not EARLIEST - timedelta(days=1) <= bare < LATEST + timedelta(days=1):
+        raise InvitationError(f"{name} {value.date().isoformat()} must fall {YEARS}")
+
+
+def _instant(event: Component, name: str, zones: dict[str, Component]) -> tuple[datetime, Any]:
+    """The property's instant (UTC) and the IANA zone it was written in, if any."""
     try:
         value = event.decoded(name)
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, OverflowError) as error:
         raise InvitationError(f"{name} is not a valid date-time") from error
     if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
+        _in_years(value, name)
+        tzid = str(event[name].params.get("TZID", "")).strip()
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            at, zone = value.astimezone(UTC), None
+        elif tzid:
+            try:
+                placed = place(value, tzid, zones, name)
+            except ZoneError as error:
+                raise InvitationError(str(error)) from error
+            at, zone = placed.at, placed.zone
+        else:
             raise InvitationError(f"{name} has no time zone (a floating time); cannot place it")
-        return value.astimezone(UTC)
+        if not EARLIEST <= at < LATEST:
+            raise InvitationError(f"{name} {at.date().isoformat()} must fall {YEARS}")
+        return at, zone
     if isinstance(value, date):
         raise InvitationError(f"{name} is a whole day; an interview needs a start time")
     raise InvitationError(f"{name} is not a valid date-time")
 
 
-def _zone_name(event: Component) -> str | None:
-    """The IANA zone the invitation's start is written in, when it is recognisable."""
-    tzid = str(event["DTSTART"].params.get("TZID", "")).strip().strip('"')
-    if not tzid:
-        return None
-    zones = known_timezones()
-    if tzid in zones:
-        return tzid
-    if tzid in WINDOWS_TO_OLSON:
-        return str(WINDOWS_TO_OLSON[tzid])
-    # Some writers prefix the IANA name: /mozilla.org/20050126_1/Europe/Paris
-    parts = tzid.split("/")
-    for start in range(len(parts)):
-        name = "/".join(parts[start:])
-        if name in zones:
-            return name
-    return None
+def _end(event: Component, starts_at: datetime, zones: dict[str, Component]) -> datetime:
+    if "DTEND" in event:
+        return _instant(event, "DTEND", zones)[0]
+    if "DURATION" not in event:
+        return starts_at + DEFAULT_LENGTH
+    try:
+        length = event.decoded("DURATION")
+    except (ValueError, KeyError, TypeError, OverflowError) as error:
+        raise InvitationError("DURATION is not a valid duration") from error
+    if not isinstance(length, timedelta):
+        raise InvitationError("DURATION is not a valid duration")
+    if length > MAX_DURATION:
+        hours = MAX_DURATION // timedelta(hours=1)
+        raise InvitationError(f"DURATION is longer than {hours} hours, the most an interview lasts")
+    return starts_at + length
+
+
+# Text, people and links
 
 
 def _clean(value: Any, limit: int, lines: bool = False) -> str | None:
     """Printable text within `limit` characters; line breaks kept only when `lines`."""
     if value is None:
         return None
+    if isinstance(value, list):  # a parameter split at commas: CN=Doe, Jane
+        value = ",".join(str(part) for part in value)
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     if not lines:
         text = " ".join(text.split())
@@ -136,22 +302,30 @@ def _clean(value: Any, limit: int, lines: bool = False) -> str | None:
     return text.strip()[:limit] or None
 
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\"<>]+@[^@\s\"<>]+\.[^@\s\"<>]+")
+
+
+def _address(value: Any) -> str | None:
+    text = str(value or "").strip().strip('"').strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:].strip('"')
+    return text if len(text) <= 254 and _EMAIL.fullmatch(text) else None
 
 
 def _person(value: Any) -> tuple[Person | None, str]:
-    """A person from an ORGANIZER or ATTENDEE, and their calendar user type."""
+    """A person from an ORGANIZER or ATTENDEE, and their calendar user type. The EMAIL
+    parameter (RFC 7986) wins over the address: iCloud sends from a relay (…@imip.me.com)."""
     params = getattr(value, "params", {})
-    address = str(value).strip()
-    email = address[7:] if address.lower().startswith("mailto:") else None
-    if email is not None and (len(email) > 254 or not _EMAIL.fullmatch(email)):
-        email = None
+    email = _address(params.get("EMAIL")) or _address(value)
     name = _clean(params.get("CN"), 200)
+    if name:
+        name = name.strip('"').strip() or None
     if name and _EMAIL.fullmatch(name):
         name = None
     if name is None and email is None:
         return None, ""
-    return Person(name, email), str(params.get("CUTYPE", "INDIVIDUAL")).upper()
+    chair = str(params.get("ROLE", "")).upper() == "CHAIR"
+    return Person(name, email, chair), str(params.get("CUTYPE", "INDIVIDUAL")).upper()
 
 
 def _people(event: Component, name: str) -> list[tuple[Person | None, str]]:
@@ -159,17 +333,37 @@ def _people(event: Component, name: str) -> list[tuple[Person | None, str]]:
     return [_person(v) for v in (values if isinstance(values, list) else [values])]
 
 
+# Links that stand for another: Google's redirector, Outlook's Safe Links.
+_WRAPPED = re.compile(
+    r"https?://(?:www\.google\.com/url|[a-z0-9]+\.safelinks\.protection\.outlook\.com/)"
+    r"\?[^\s<>\"']+",
+    re.IGNORECASE,
+)
+
+
+def _unwrap(text: str | None) -> str | None:
+    """Text with every wrapped link replaced by the link it stands for."""
+
+    def real(found: re.Match[str]) -> str:
+        query = parse_qs(urlsplit(html.unescape(found.group(0))).query)
+        target = (query.get("q") or query.get("url") or [""])[0]
+        return target if target.startswith(("https://", "http://")) else found.group(0)
+
+    return _WRAPPED.sub(real, text) if text else text
+
+
 _VIDEO = re.compile(
-    r"https://[^\s<>\"']*(?:zoom\.us|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|"
-    r"webex\.com|whereby\.com|meet\.jit\.si|chime\.aws|gotomeeting\.com)[^\s<>\"']*",
+    r"https://[^\s<>\"'/]*(?:zoom\.us|meet\.google\.com|teams\.microsoft\.com|teams\.live\.com|"
+    r"webex\.com|whereby\.com|meet\.jit\.si|chime\.aws|gotomeeting\.com)(?:/[^\s<>\"']*)?",
     re.IGNORECASE,
 )
 
 
 def _conference(event: Component, location: str | None, description: str | None) -> str | None:
-    for name in ("X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL", "URL"):
-        if name in event and _VIDEO.search(str(event[name])):
-            return str(event[name])[:500]
+    for name in ("X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL", "CONFERENCE", "URL"):
+        found = _VIDEO.search(_unwrap(str(event.get(name, ""))) or "")
+        if found:
+            return found.group(0)[:500]
     for text in (location, description):
         found = _VIDEO.search(text or "")
         if found:
@@ -177,32 +371,33 @@ def _conference(event: Component, location: str | None, description: str | None)
     return None
 
 
-def read(data: bytes) -> Invitation:
-    """The invitation in an .ics file; InvitationError when it cannot be one."""
-    event = _event(_calendar(_text(data)))
+def read(data: bytes) -> Invitation | Cancellation:
+    """The invitation in an .ics file, or the cancellation of one; InvitationError when the file
+    is neither."""
+    calendar = _calendar(_text(data))
+    method = _method(calendar)
+    event = _event(calendar)
     uid = _clean(event.get("UID"), 255)
     if uid is None:
         raise InvitationError("the event has no UID")
-    starts_at = _instant(event, "DTSTART")
-    if starts_at is None:
+    if method == "CANCEL" or str(event.get("STATUS", "")).upper() == "CANCELLED":
+        return Cancellation(uid)
+    _once(event)
+    zones = {str(tz.get("TZID", "")).strip(): tz for tz in calendar.walk("VTIMEZONE")}
+    if "DTSTART" not in event:
         raise InvitationError("the event has no start (DTSTART)")
-    ends_at = _instant(event, "DTEND")
-    if ends_at is None and "DURATION" in event:
-        length = event.decoded("DURATION")
-        if not isinstance(length, timedelta):
-            raise InvitationError("DURATION is not a valid duration")
-        ends_at = starts_at + length
-    ends_at = ends_at or starts_at + DEFAULT_LENGTH
+    starts_at, zone = _instant(event, "DTSTART", zones)
+    ends_at = _end(event, starts_at, zones)
     if ends_at <= starts_at:
         raise InvitationError("the event ends before it starts")
-    location = _clean(event.get("LOCATION"), 500)
-    description = _clean(event.get("DESCRIPTION"), 4000, lines=True)
+    location = _unwrap(_clean(event.get("LOCATION"), 500))
+    description = _unwrap(_clean(event.get("DESCRIPTION"), 4000, lines=True))
     organizer = _people(event, "ORGANIZER")
     return Invitation(
         uid=uid,
         starts_at=starts_at,
         ends_at=ends_at,
-        timezone=_zone_name(event),
+        timezone=zone,
         summary=_clean(event.get("SUMMARY"), 300) or "",
         location=location,
         description=description,
@@ -214,154 +409,3 @@ def read(data: bytes) -> Invitation:
         ),
         conference=_conference(event, location, description),
     )
-
-
-# Turning it into an interview
-
-_GENERIC_DOMAINS = frozenset(
-    [
-        "gmail",
-        "googlemail",
-        "outlook",
-        "hotmail",
-        "live",
-        "yahoo",
-        "icloud",
-        "me",
-        "proton",
-        "protonmail",
-        "aol",
-        "gmx",
-        "greenhouse",
-        "lever",
-        "hire",
-        "calendar",
-        "google",
-        "microsoft",
-        "office365",
-        "zoom",
-        "calendly",
-        "goodtime",
-    ]
-)
-_AUTOMATED = re.compile(
-    r"(no-?reply|do-?not-?reply|notifications?|calendar-notification|mailer-daemon)@|"
-    r"@(resource|group)\.calendar\.google\.com$",
-    re.IGNORECASE,
-)
-_NOISE = re.compile(
-    r"\b(?:invitation|updated invitation|invite|interview|call|meeting|round \d+|"
-    r"phone screen|screen|video|onsite|on-site|virtual)\b:?",
-    re.IGNORECASE,
-)
-
-
-def _tidy(text: str) -> str:
-    text = _NOISE.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip(" -–—|:,()<>@")
-
-
-def company_from_domain(email: str | None) -> str | None:
-    """'jane@talent.acme-corp.com' → 'Acme Corp'; None for mail and scheduling providers."""
-    if not email or "@" not in email:
-        return None
-    labels = email.rsplit("@", 1)[1].lower().split(".")
-    if len(labels) < 2:
-        return None
-    name = labels[-3] if len(labels) >= 3 and labels[-2] in ("co", "com", "ac") else labels[-2]
-    if name in _GENERIC_DOMAINS:
-        return None
-    return " ".join(word.capitalize() for word in re.split(r"[-_]", name) if word)
-
-
-def company_and_role(summary: str, candidate_name: str) -> tuple[str | None, str | None]:
-    """Company and role from an invitation's title, for the shapes recruiting tools use:
-    'Sales Manager interview at Acme', 'Interview with Acme for Sales Manager',
-    'Acme - Sales Manager', 'Ada Lovelace <> Acme (Sales Manager)'."""
-    text = (
-        re.sub(re.escape(candidate_name), " ", summary, flags=re.IGNORECASE)
-        if candidate_name
-        else summary
-    )
-    text = re.sub(r"^\s*(?:updated invitation|invitation)\s*:\s*", "", text, flags=re.IGNORECASE)
-    patterns = (
-        r"interview with (?P<company>.+?) for (?:the )?(?P<role>.+?)(?: role| position)?$",
-        r"(?:for |- )?(?P<role>[^@|–—]+?) (?:interview |role |position )?at (?P<company>.+)$",
-        r"^(?P<company>[^()]+?)\s*\((?P<role>[^()]+)\)\s*$",
-        r"^(?P<company>[^|–—:-]+?)\s*[|–—:-]\s*(?P<role>.+)$",
-        r"interview with (?P<company>.+)$",
-    )
-    for pattern in patterns:
-        found = re.search(pattern, text, flags=re.IGNORECASE)
-        if found:
-            company = _tidy(found.group("company"))
-            role = _tidy(found.groupdict().get("role") or "")
-            if company:
-                return company[:200], (role[:200] or None)
-    return None, (_tidy(text)[:200] or None)
-
-
-def guess_format(invitation: Invitation) -> Format:
-    """Video when a meeting link is in it, phone when it says so, else in person at its
-    location (and video when it names no place)."""
-    if invitation.conference:
-        return Format.VIDEO
-    words = f"{invitation.summary} {invitation.location or ''}".lower()
-    if re.search(r"\b(phone|call|dial)\b", words):
-        return Format.PHONE
-    return Format.IN_PERSON if invitation.location else Format.VIDEO
-
-
-def _name_and_title(name: str) -> tuple[str, str | None]:
-    """'Müller, Katrin' → 'Katrin Müller' (directories put the family name first);
-    'Samir N (Initech Recruiting)' → 'Samir N' with the bracket as title."""
-    title = None
-    bracket = re.search(r"\(([^()]+)\)", name)
-    if bracket:
-        title = bracket.group(1).strip()[:200] or None
-        name = (name[: bracket.start()] + name[bracket.end() :]).strip()
-    if name.count(",") == 1:
-        last, first = (part.strip() for part in name.split(","))
-        if last and first:
-            name = f"{first} {last}"
-    return name, title
-
-
-def _same_name(a: str, b: str) -> bool:
-    return sorted(a.casefold().replace(",", " ").split()) == sorted(
-        b.casefold().replace(",", " ").split()
-    )
-
-
-def contacts(
-    invitation: Invitation, candidate_name: str, candidate_email: str | None
-) -> tuple[Contact, ...]:
-    """The organizer (as HR) and every other person invited (as interviewers), without the
-    candidate, rooms, or automated senders."""
-    found: list[Contact] = []
-    seen: set[str] = set()
-    people = [(invitation.organizer, ContactRole.HR)] if invitation.organizer else []
-    people += [(person, ContactRole.INTERVIEWER) for person in invitation.attendees]
-    for person, role in people:
-        if person is None:
-            continue
-        email = person.email.casefold() if person.email else None
-        if email and _AUTOMATED.search(email):
-            continue
-        if email and candidate_email and email == candidate_email.casefold():
-            continue
-        name, title = _name_and_title(person.name or _name_from_email(person.email or ""))
-        if not name or _same_name(name, candidate_name):
-            continue
-        identity = email or name.casefold()
-        if identity in seen:
-            continue
-        seen.add(identity)
-        found.append(Contact(name=name, title=title, role=role, email=person.email))
-    return tuple(found[:MAX_CONTACTS])
-
-
-def _name_from_email(email: str) -> str:
-    local = email.split("@", 1)[0]
-    words = [w for w in re.split(r"[._+-]+", local) if w]
-    return " ".join(w.capitalize() for w in words)[:200] or email[:200]

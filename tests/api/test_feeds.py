@@ -1,6 +1,7 @@
 """Calendar feeds as subscribers see them: every step at its local time with what to do, updated in
 place, conditional requests, windows, tokens, and no writes on read."""
 
+import gzip
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,14 +12,17 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar, Component
 from sqlalchemy import text
 
+from service import usecases
 from service.api.deps import get_now
 from service.config import Settings
+from service.db import migrate
 from service.db.base import Base
 from service.db.session import Database
+from service.ical.feeds import FeedCache
 from service.main import create_app
 from tests.builders import candidate_body, feed_path, interview_body
 from tests.conformance import assert_conformant
-from tests.conftest import Clock
+from tests.conftest import Clock, EmptyDatabases
 
 Headers = dict[str, str]
 
@@ -44,7 +48,9 @@ def parse(body: bytes) -> Calendar:
 
 
 def events(body: bytes) -> dict[str, Component]:
-    return {str(event["UID"]): event for event in parse(body).walk("VEVENT")}
+    """The feed's events by the part of their UID before the installation's (see
+    test_uids_carry_the_installation_id)."""
+    return {str(event["UID"]).split("@")[0]: event for event in parse(body).walk("VEVENT")}
 
 
 def step_events(body: bytes) -> dict[str, Component]:
@@ -52,7 +58,11 @@ def step_events(body: bytes) -> dict[str, Component]:
 
 
 def uid_of(interview: dict[str, Any], key: str) -> str:
-    return f"{interview['id']}-{key.replace(':', '-')}@interview-followup"
+    return f"{interview['id']}-{key.replace(':', '-')}"
+
+
+def meeting_uid(interview: dict[str, Any]) -> str:
+    return f"interview-{interview['id']}"
 
 
 def test_the_feed_shows_every_step_at_its_local_time_with_what_to_do(
@@ -91,7 +101,7 @@ def test_the_feed_shows_every_step_at_its_local_time_with_what_to_do(
     call = found[uid_of(interview, "follow_up:1")]
     assert str(call["URL"]) == "tel:+12125550100"
     assert "Call script:" in str(call["DESCRIPTION"])
-    meeting = events(response.content)[f"interview-{interview['id']}@interview-followup"]
+    meeting = events(response.content)[meeting_uid(interview)]
     assert str(meeting["SUMMARY"]) == "Interview: Acme — Sales Manager"
     assert str(meeting["TRANSP"]) == "OPAQUE"
 
@@ -133,13 +143,51 @@ def test_unchanged_data_gives_identical_bytes_and_a_304(
 def test_head_answers_the_headers_of_get_without_a_body(
     client: TestClient, candidate: dict[str, Any], interview: dict[str, Any]
 ) -> None:
-    got = client.get(feed_path(candidate))
-    head = client.head(feed_path(candidate))
-    assert head.status_code == 200
-    assert head.content == b""
-    assert head.headers["etag"] == got.headers["etag"]
-    assert head.headers["content-length"] == str(len(got.content))
-    assert head.headers["content-type"] == got.headers["content-type"]
+    for encoding in ("identity", "gzip"):
+        asked = {"Accept-Encoding": encoding}
+        got = client.get(feed_path(candidate), headers=asked)
+        head = client.head(feed_path(candidate), headers=asked)
+        assert head.status_code == 200
+        assert head.content == b""
+        for name in ("etag", "content-length", "content-type", "content-encoding", "vary"):
+            assert head.headers.get(name) == got.headers.get(name), (encoding, name)
+    plain = client.get(feed_path(candidate), headers={"Accept-Encoding": "identity"})
+    assert plain.headers["content-length"] == str(len(plain.content))
+
+
+def test_a_client_that_accepts_gzip_gets_it_compressed_once_per_version(
+    client: TestClient, candidate: dict[str, Any], interview: dict[str, Any]
+) -> None:
+    path = feed_path(candidate)
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    for accepted in ("gzip", "br;q=1.0, gzip;q=0.8, *;q=0.1", "*", "x-gzip"):
+        with client.stream("GET", path, headers={"Accept-Encoding": accepted}) as answer:
+            compressed = b"".join(answer.iter_raw())
+            assert answer.headers["content-encoding"] == "gzip", accepted
+            assert answer.headers["content-length"] == str(len(compressed))
+            assert "Accept-Encoding" in answer.headers["vary"]
+            assert answer.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+        assert gzip.decompress(compressed) == plain.content
+        assert len(compressed) < len(plain.content) / 3
+    for refused in ("gzip;q=0", "identity", "br", "*;q=0", ""):
+        answer = client.get(path, headers={"Accept-Encoding": refused})
+        assert "content-encoding" not in answer.headers, refused
+        assert answer.content == plain.content
+
+    cache: FeedCache = client.app.state.feed_cache  # type: ignore[attr-defined]
+    stored = cache.get_gzipped(plain.headers["etag"])
+    with client.stream("GET", path, headers={"Accept-Encoding": "gzip"}) as again:
+        assert b"".join(again.iter_raw()) == stored, "the bytes compressed the first time"
+
+    # Either encoding's ETag names this version: a client that has one gets a 304 for both.
+    gzip_etag = plain.headers["etag"][:-1] + '-gzip"'
+    for held in (plain.headers["etag"], gzip_etag):
+        for accepted, expected in (("gzip", gzip_etag), ("identity", plain.headers["etag"])):
+            answer = client.get(path, headers={"If-None-Match": held, "Accept-Encoding": accepted})
+            assert answer.status_code == 304
+            assert answer.headers["etag"] == expected
+            assert "Accept-Encoding" in answer.headers["vary"]
 
 
 def test_a_reschedule_updates_events_in_place(
@@ -166,7 +214,7 @@ def test_a_reschedule_updates_events_in_place(
         assert event.decoded("DTSTAMP") == clock.now
         assert event.decoded("LAST-MODIFIED") == clock.now
         assert event.decoded("DTSTAMP") > old[uid].decoded("DTSTAMP")
-    meeting = new[f"interview-{interview['id']}@interview-followup"]
+    meeting = new[meeting_uid(interview)]
     assert meeting.decoded("DTSTART").isoformat() == "2026-12-03T10:00:00-05:00"
     conditional = client.get(
         feed_path(candidate), headers={"If-None-Match": before.headers["etag"]}
@@ -190,7 +238,7 @@ def test_every_new_interview_shows_in_a_feed_read_before_it(
         added = client.post("/v1/interviews", json=body, headers=auth).json()
         seen.append(client.get(feed_path(candidate)))
         uids = set(events(seen[-1].content))
-        assert f"interview-{added['id']}@interview-followup" in uids
+        assert meeting_uid(added) in uids
         assert {uid_of(added, step["key"]) for step in added["followups"]} <= uids
         assert seen[-1].headers["etag"] != seen[-2].headers["etag"]
         stale = {"If-None-Match": seen[-2].headers["etag"]}
@@ -271,7 +319,7 @@ def test_an_interview_feed_holds_only_that_interview(
     assert_conformant(body, "interview-feed")
     assert str(parse(body)["X-WR-CALNAME"]) == "Follow-ups — Globex, Sales Manager"
     uids = set(events(body))
-    assert f"interview-{other['id']}@interview-followup" in uids
+    assert meeting_uid(other) in uids
     assert all(uid.startswith(f"{other['id']}-") for uid in step_events(body))
     assert len(step_events(body)) == len(other["followups"])
     whole = events(client.get(feed_path(candidate)).content)
@@ -448,3 +496,38 @@ def test_a_write_elsewhere_shows_once_the_memory_window_passes(
         renamed = client.get(path)
         assert renamed.headers["etag"] != before
         assert b"Ada King" in renamed.content
+
+
+def test_uids_carry_the_installation_id(
+    client: TestClient, installation: str, candidate: dict[str, Any], interview: dict[str, Any]
+) -> None:
+    calendar = parse(client.get(feed_path(candidate)).content)
+    uids = [str(event["UID"]) for event in calendar.walk("VEVENT")]
+    assert len(uids) == len(interview["followups"]) + 1
+    assert all(uid.endswith(f"@{installation}.interview-followup") for uid in uids), uids
+
+
+def test_two_installations_share_no_uid(databases: EmptyDatabases, clock: Clock) -> None:
+    """The same requests against two databases (two installations, or one rebuilt from scratch)
+    give the same ids, and feeds whose UIDs differ all the same."""
+    found = []
+    for _ in range(2):
+        url = databases.new()
+        migrate.upgrade(url)
+        settings = Settings(database_url=url, writer_process=False)
+        db = Database(settings)
+        key = usecases.create_key(db, "acme-careers", clock.now)
+        db.dispose()
+        app = create_app(settings)
+        app.dependency_overrides[get_now] = clock
+        auth = {"Authorization": f"Bearer {key}"}
+        with TestClient(app) as client:
+            made = client.post("/v1/candidates", json=candidate_body(), headers=auth).json()
+            answer = client.post("/v1/interviews", json=interview_body(made["id"]), headers=auth)
+            assert answer.status_code == 201
+            body = client.get(feed_path(made)).content
+        found.append({str(event["UID"]) for event in parse(body).walk("VEVENT")})
+    first, second = found
+    assert {uid.split("@")[0] for uid in first} == {uid.split("@")[0] for uid in second}
+    assert len(first) > 10
+    assert not first & second

@@ -9,6 +9,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service import idempotency, usecases
+from service.api.schemas import InterviewCreate
+from service.api.writer import answering
+from service.db.session import Database
+from service.idempotency import Claim
 from tests.builders import candidate_body, contact_body, interview_body
 from tests.conftest import Clock
 
@@ -266,3 +271,39 @@ def test_twenty_concurrent_duplicates_create_one_interview(
     late = client.post("/v1/interviews", json=body, headers=_keyed(auth))
     assert late.headers["idempotent-replayed"] == "true"
     assert late.json()["id"] == created[0].json()["id"]
+
+
+def test_a_create_committed_but_never_answered_is_replayed_not_locked(
+    client: TestClient,
+    auth: dict[str, str],
+    db: Database,
+    clock: Clock,
+    candidate_id: int,
+    count_rows: Callable[[str], int],
+) -> None:
+    """The process dies after a create's commit, before it answers: the retry finds the answer
+    stored with the claim in the create's own transaction, not a key locked for a day."""
+    body = json.dumps(interview_body(candidate_id)).encode()
+    key = "b7c0e5d4-crashed-after-commit"
+    account = usecases.authenticate(db, auth["Authorization"].removeprefix("Bearer "))
+    fingerprint = idempotency.fingerprint("POST", "/v1/interviews", "", "application/json", body)
+    claim: Claim[Any] = Claim(
+        account, idempotency.lookup_hash(key), fingerprint, idempotency.sealing_key(key)
+    )
+    # What the create route runs with this key, up to its commit; then the process is gone.
+    fields = InterviewCreate.model_validate_json(body).to_fields()
+    made = usecases.create_interview(db, account, fields, clock.now, answering(claim, clock.now))
+    interview_id = made.result(10).interview.id
+    assert count_rows("interviews") == 1
+
+    retry = client.post(
+        "/v1/interviews",
+        content=body,
+        headers={**_keyed(auth, key), "Content-Type": "application/json"},
+    )
+    assert retry.status_code == 201, retry.text
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.headers["location"] == f"/v1/interviews/{interview_id}"
+    assert retry.json()["id"] == interview_id
+    assert len(retry.json()["followups"]) > 5
+    assert count_rows("interviews") == 1

@@ -2,6 +2,7 @@
 Greenhouse and Lever send; and refusing, with a clear 4xx and nothing stored, what is not one."""
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,75 +43,299 @@ def import_(
     )
 
 
-EXPECTED = {
-    "google.ics": {
-        "company": "Acme Robotics",
-        "role": "Senior Robotics Engineer",
-        "starts_at": "2026-12-01T14:00:00-05:00",
-        "ends_at": "2026-12-01T15:00:00-05:00",
-        "timezone": "America/New_York",
-        "format": "video",
-        "location": "https://meet.google.com/abc-defg-hij",
-        "contacts": [
+@dataclass(frozen=True)
+class Imported:
+    """What an invitation must become: the interview as the API answers it."""
+
+    company: str
+    role: str
+    starts_at: str  # the instant, shown in the interview's zone
+    ends_at: str
+    timezone: str
+    format: str
+    location: str | None
+    contacts: list[tuple[str, str | None, str, str | None]]  # name, title, role, email
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A 4xx whose message names the real reason."""
+
+    status: int
+    words: str
+
+
+# Every file in tests/invitations/ and what it must give; SOURCES.md there says whose shape each
+# file reproduces. The candidate is Ada Lovelace, in New York.
+EXPECTED: dict[str, Imported | Refused] = {
+    "google.ics": Imported(
+        "Acme Robotics",
+        "Senior Robotics Engineer",
+        "2026-12-01T14:00:00-05:00",
+        "2026-12-01T15:00:00-05:00",
+        "America/New_York",
+        "video",
+        "https://meet.google.com/abc-defg-hij",
+        [
             ("Priya Raman", None, "hr", "priya.raman@acme-robotics.com"),
             ("Marcus O'Neil", None, "interviewer", "marcus.oneil@acme-robotics.com"),
         ],
-    },
-    "outlook.ics": {
-        "company": "Globex",
-        "role": "Data Analyst",
-        "starts_at": "2026-12-03T10:00:00+01:00",
-        "ends_at": "2026-12-03T11:00:00+01:00",
-        "timezone": "Europe/Berlin",
-        "format": "video",
-        "location": "Microsoft Teams Meeting",
-        "contacts": [
+    ),
+    "google-zoom-redirector.ics": Imported(
+        "Blue Yonder Airlines",
+        "Flight Operations Analyst",
+        "2026-12-08T13:30:00-06:00",
+        "2026-12-08T14:15:00-06:00",
+        "America/Chicago",
+        "video",
+        "https://us02web.zoom.us/j/84412345678?pwd=bW9ja1Bhc3N3b3Jk",
+        [
+            ("Rosa Delgado", None, "hr", "rosa.delgado@blue-yonder-airlines.example"),
+            ("Tomás Ferreira", None, "interviewer", "tomas.ferreira@blue-yonder-airlines.example"),
+        ],
+    ),
+    "google-cancel.ics": Refused(422, "never imported"),
+    "google-reply.ics": Refused(422, "reply to an invitation (METHOD:REPLY)"),
+    "google-recurring.ics": Refused(422, "repeats (RRULE:FREQ=WEEKLY"),
+    "outlook.ics": Imported(
+        "Globex",
+        "Data Analyst",
+        "2026-12-03T10:00:00+01:00",
+        "2026-12-03T11:00:00+01:00",
+        "Europe/Berlin",
+        "video",
+        "Microsoft Teams Meeting",
+        [
             ("Katrin Müller", None, "hr", "katrin.mueller@globex.de"),
             ("Jonas Schmidt", None, "interviewer", "jonas.schmidt@globex.de"),
         ],
-    },
-    "greenhouse.ics": {
-        "company": "Initech",
-        "role": "Product Designer",
+    ),
+    "exchange2010-windows-tzid.ics": Imported(
+        "Fabrikam",
+        "Financial Analyst",
+        "2026-12-14T15:00:00-05:00",
+        "2026-12-14T16:00:00-05:00",
+        "America/New_York",
+        "in_person",
+        "Fabrikam, 1 Penn Plaza, 5th floor, New York",
+        [
+            ("Jane Doe", None, "hr", "jane.doe@fabrikam.example"),
+            ("Chidi Okafor", None, "interviewer", "chidi.okafor@fabrikam.example"),
+        ],
+    ),
+    # Everyone is at contoso.onmicrosoft.com, a tenant's default domain: no company to take.
+    "office365-onmicrosoft.ics": Refused(422, "does not name the company"),
+    "iphone-via-exchange-onmicrosoft.ics": Imported(
+        "Fourth Coffee",
+        "Barista",
+        "2026-12-22T10:00:00+01:00",
+        "2026-12-22T11:00:00+01:00",
+        "Europe/Madrid",
+        "in_person",
+        "Fourth Coffee, Calle de Alcalá 42, Madrid",
+        [
+            ("Pablo Ortega", None, "hr", "pablo.ortega@fourthcoffee.onmicrosoft.com"),
+            ("Lucía Romero", None, "interviewer", "lucia.romero@fourthcoffee.onmicrosoft.com"),
+        ],
+        params={"company": "Fourth Coffee", "role": "Barista"},
+    ),
+    # A zone only the file defines: the instant from its rules, the zone a city in its name.
+    "outlook-desktop-display-tzid.ics": Imported(
+        "Adventure Works",
+        "UX Researcher",
+        "2026-12-10T14:00:00+01:00",
+        "2026-12-10T15:00:00+01:00",
+        "Europe/Amsterdam",
+        "in_person",
+        "Adventure Works, Leopoldstraße 12, 80802 München",
+        [
+            ("Sabine Vogel", None, "hr", "sabine.vogel@adventure-works.example"),
+            ("Lukas Brandt", None, "interviewer", "lukas.brandt@adventure-works.example"),
+        ],
+    ),
+    "teams-aus-windows-tzid.ics": Imported(
+        "Consolidated Messenger",
+        "Delivery Driver Supervisor",
+        "2027-01-14T15:00:00+11:00",
+        "2027-01-14T15:45:00+11:00",
+        "Australia/Sydney",
+        "video",
+        "Microsoft Teams Meeting",
+        [
+            ("Sophie Nguyen", None, "hr", "sophie.nguyen@consolidated-messenger.example"),
+            ("Jack O'Brien", None, "interviewer", "jack.obrien@consolidated-messenger.example"),
+        ],
+    ),
+    "icloud-organizer-twice.ics": Imported(
+        "Northwind Traders",
+        "Store Manager",
+        "2026-12-11T11:30:00Z",
+        "2026-12-11T12:30:00Z",
+        "Europe/London",
+        "in_person",
+        "Northwind Traders 221 Baker Street London NW1 6XE United Kingdom",
+        [
+            ("Grace Whitfield", None, "hr", "grace.whitfield@icloud.com"),
+            ("Oliver Hughes", None, "interviewer", "oliver.hughes@northwind.example"),
+        ],
+    ),
+    "apple-calendar-macos.ics": Imported(
+        "Trey Research",
+        "Lab Technician",
+        "2026-12-15T10:00:00-07:00",
+        "2026-12-15T11:30:00-07:00",
+        "America/Denver",
+        "in_person",
+        "Trey Research 1600 Pearl St Boulder CO 80302 United States",
+        [
+            ("Dana Whitaker", None, "hr", "dana.whitaker@treyresearch.example"),
+            ("Ravi Iyer", None, "interviewer", "ravi.iyer@treyresearch.example"),
+        ],
+    ),
+    "thunderbird-mozilla-tzid.ics": Imported(
+        "Coho Vineyard",
+        "Python Developer",
+        "2026-12-16T14:30:00+01:00",
+        "2026-12-16T15:30:00+01:00",
+        "Europe/Paris",
+        "in_person",
+        "Coho Vineyard, 8 rue des Vignes, 33000 Bordeaux",
+        [
+            ("Camille Roux", None, "hr", "camille.roux@coho-vineyard.example"),
+            ("Hugo Lefèvre", None, "interviewer", "hugo.lefevre@coho-vineyard.example"),
+        ],
+    ),
+    # A zone only the file defines, naming no city: the candidate's zone.
+    "zimbra-display-tzid.ics": Imported(
+        "Wide World Importers",
+        "Logistics Coordinator",
+        "2027-01-12T10:00:00-05:00",
+        "2027-01-12T10:30:00-05:00",
+        "America/New_York",
+        "phone",
+        "Phone: Mia will call +1 614 555 0187",
+        [("Mia Novak", None, "hr", "mia.novak@wideworldimporters.example")],
+    ),
+    "yahoo.ics": Imported(
+        "Proseware",
+        "Dental Assistant",
+        "2026-12-17T09:00:00-07:00",
+        "2026-12-17T09:45:00-07:00",
+        "America/Phoenix",
+        "in_person",
+        "Proseware Family Dental, 4410 N 7th St, Phoenix AZ",
+        [("Linda Park", None, "hr", "linda.park.dds@yahoo.com")],
+    ),
+    "fastmail.ics": Imported(
+        "Graphic Design Institute",
+        "Junior Illustrator",
+        "2026-12-18T10:00:00+11:00",
+        "2026-12-18T10:45:00+11:00",
+        "Australia/Melbourne",
+        "video",
+        "https://meet.jit.si/graphic-design-institute-ada",
+        [("Isla Thompson", None, "hr", "isla@graphicdesigninstitute.example")],
+    ),
+    "nextcloud.ics": Imported(
+        "Woodgrove Bank",
+        "Compliance Officer",
+        "2027-01-11T09:30:00+01:00",
+        "2027-01-11T10:30:00+01:00",
+        "Europe/Vienna",
+        "in_person",
+        "Woodgrove Bank, Schottengasse 6, 1010 Wien",
+        [
+            ("Elisabeth Gruber", None, "hr", "elisabeth.gruber@woodgrovebank.example"),
+            ("Florian Steiner", None, "interviewer", "florian.steiner@woodgrovebank.example"),
+        ],
+    ),
+    "greenhouse.ics": Imported(
+        "Initech",
+        "Product Designer",
         # Written in UTC: the interview takes the candidate's zone (New York).
-        "starts_at": "2026-12-02T11:00:00-05:00",
-        "ends_at": "2026-12-02T12:30:00-05:00",
-        "timezone": "America/New_York",
-        "format": "in_person",
-        "location": "Initech HQ, 4120 Freidrich Lane, Suite 400, Austin, TX 78744",
-        "contacts": [
+        "2026-12-02T11:00:00-05:00",
+        "2026-12-02T12:30:00-05:00",
+        "America/New_York",
+        "in_person",
+        "Initech HQ, 4120 Freidrich Lane, Suite 400, Austin, TX 78744",
+        [
             ("Samir Nagheenanajar", "Initech Recruiting", "hr", "samir.n@initech.com"),
             ("Bill Lumbergh", None, "interviewer", "bill.lumbergh@initech.com"),
             ("Joanna Ortiz", None, "interviewer", "joanna.ortiz@initech.com"),
         ],
-    },
-    "lever.ics": {
-        "company": "Hooli",
-        "role": "Site Reliability Engineer",
-        "starts_at": "2026-12-07T09:30:00-08:00",
-        "ends_at": "2026-12-07T10:00:00-08:00",
-        "timezone": "America/Los_Angeles",
-        "format": "phone",
-        "location": "Phone call – Gavin will call you on +1 (415) 555-0142",
-        "contacts": [("Gavin Belson", None, "interviewer", "gavin.belson@hooli.xyz")],
-    },
+    ),
+    "lever.ics": Imported(
+        "Hooli",
+        "Site Reliability Engineer",
+        "2026-12-07T09:30:00-08:00",
+        "2026-12-07T10:00:00-08:00",
+        "America/Los_Angeles",
+        "phone",
+        "Phone call – Gavin will call you on +1 (415) 555-0142",
+        [("Gavin Belson", None, "interviewer", "gavin.belson@hooli.xyz")],
+    ),
+    "calendly.ics": Imported(
+        "Tailspin Toys",
+        "Product Analyst",
+        "2026-12-21T12:00:00-05:00",
+        "2026-12-21T12:30:00-05:00",
+        "America/New_York",
+        "video",
+        "https://meet.google.com/qrs-tuvw-xyz",
+        [("Noor Haddad", None, "hr", "noor.haddad@tailspin-toys.example")],
+    ),
+    "zoom.ics": Imported(
+        "Relecloud",
+        "Data Scientist",
+        "2026-12-22T11:00:00-03:00",
+        "2026-12-22T12:00:00-03:00",
+        "America/Sao_Paulo",
+        "video",
+        "https://relecloud.zoom.us/j/87654321098?pwd=Q2hhbmdlTWVQbGVhc2U.1",
+        [],
+    ),
+    "floating-time.ics": Refused(422, "no time zone (a floating time)"),
+    "undefined-tzid.ics": Refused(
+        422,
+        "'Margie Office Time' (TZID), which the file does not define (no VTIMEZONE) and no "
+        "time-zone database knows",
+    ),
+    "hostile-vtimezone-every-second.ics": Refused(
+        422, "changes its offset secondly (RRULE:FREQ=SECONDLY)"
+    ),
 }
 
 
+def test_every_invitation_in_the_folder_has_its_expected_answer() -> None:
+    assert sorted(EXPECTED) == sorted(p.name for p in INVITATIONS.glob("*.ics"))
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_an_invitation_becomes_an_interview_with_its_plan(
-    client: TestClient, auth: Headers, candidate: dict[str, Any], name: str
+def test_each_invitation_gives_its_interview_or_a_4xx_naming_the_reason(
+    client: TestClient,
+    auth: Headers,
+    candidate: dict[str, Any],
+    count_rows: Callable[[str], int],
+    name: str,
 ) -> None:
-    response = import_(client, auth, candidate["id"], invitation(name))
+    expected = EXPECTED[name]
+    params = expected.params if isinstance(expected, Imported) else {}
+    response = import_(client, auth, candidate["id"], invitation(name), **params)
+    if isinstance(expected, Refused):
+        assert response.status_code == expected.status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert expected.words in response.json()["detail"]
+        assert count_rows("interviews") == 0
+        return
     assert response.status_code == 201, response.text
     made = response.json()
-    expected = EXPECTED[name]
-    for field in ("company", "role", "starts_at", "ends_at", "timezone", "format", "location"):
-        assert made[field] == expected[field], field
+    for part in ("company", "role", "starts_at", "ends_at", "timezone", "format", "location"):
+        assert made[part] == getattr(expected, part), part
     people = [(c["name"], c["title"], c["role"], c["email"]) for c in made["contacts"]]
-    assert people == expected["contacts"]
-    kinds = {step["kind"] for step in made["followups"]}
-    assert {"thank_you", "follow_up"} <= kinds
+    assert people == expected.contacts
+    if expected.contacts:
+        assert {"thank_you", "follow_up"} <= {step["kind"] for step in made["followups"]}
     assert response.headers["location"] == f"/v1/interviews/{made['id']}"
     stored = client.get(response.headers["location"], headers=auth).json()
     assert stored["followups"] == made["followups"]
@@ -128,9 +353,7 @@ def test_the_imported_interview_appears_in_the_feed_in_its_own_zone(
         "Europe/Berlin",
     }
     meeting = next(
-        e
-        for e in calendar.walk("VEVENT")
-        if str(e["UID"]) == f"interview-{made['id']}@interview-followup"
+        e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith(f"interview-{made['id']}@")
     )
     assert meeting.decoded("DTSTART").isoformat() == "2026-12-03T10:00:00+01:00"
     assert str(meeting["LOCATION"]) == "Microsoft Teams Meeting"
@@ -241,10 +464,10 @@ HOSTILE = {
         422,
         "ends before",
     ),
-    "cancellation": (
+    "cancellation-of-nothing": (
         _edit("google.ics", b"METHOD:REQUEST", b"METHOD:CANCEL"),
         422,
-        "cancellation",
+        "never imported",
     ),
     "two-events": (
         _edit(
@@ -262,6 +485,75 @@ HOSTILE = {
         + b"END:VCALENDAR\r\n",
         422,
         "components",
+    ),
+    # The ends of the calendar, and times outside the years every interview falls in.
+    "last-second-of-9999": (
+        _edit("greenhouse.ics", b"DTSTART:20261202T160000Z", b"DTSTART:99991231T235959Z"),
+        422,
+        "DTSTART 9999-12-31 must fall between the years 2000 and 2099",
+    ),
+    "last-second-of-9999-west-of-utc": (
+        _edit(
+            "lever.ics",
+            b"DTSTART;TZID=America/Los_Angeles:20261207T093000",
+            b"DTSTART;TZID=Etc/GMT+12:99991231T235959",
+        ),
+        422,
+        "DTSTART 9999-12-31 must fall between the years 2000 and 2099",
+    ),
+    "first-second-of-year-1": (
+        _edit("greenhouse.ics", b"DTSTART:20261202T160000Z", b"DTSTART:00010101T000000Z"),
+        422,
+        "DTSTART 0001-01-01 must fall between the years 2000 and 2099",
+    ),
+    "a-duration-of-two-million-years": (
+        _edit("lever.ics", b"DURATION:PT30M", b"DURATION:P99999999W"),
+        422,
+        "DURATION is longer than 24 hours",
+    ),
+    "a-duration-past-any-date": (
+        _edit("lever.ics", b"DURATION:PT30M", b"DURATION:P9999999999W"),
+        422,
+        "DURATION is not a valid duration",
+    ),
+    "in-1990": (
+        _edit("greenhouse.ics", b"DTSTART:20261202T160000Z", b"DTSTART:19900101T100000Z"),
+        422,
+        "DTSTART 1990-01-01 must fall between the years 2000 and 2099",
+    ),
+    "in-2150": (
+        _edit("greenhouse.ics", b"DTSTART:20261202T160000Z", b"DTSTART:21500101T100000Z"),
+        422,
+        "DTSTART 2150-01-01 must fall between the years 2000 and 2099",
+    ),
+    "ends-in-2150": (
+        _edit("greenhouse.ics", b"DTEND:20261202T173000Z", b"DTEND:21500101T100000Z"),
+        422,
+        "DTEND 2150-01-01 must fall between the years 2000 and 2099",
+    ),
+    "the-hosts-zone": (
+        _edit(
+            "lever.ics",
+            b"DTSTART;TZID=America/Los_Angeles:20261207T093000",
+            b"DTSTART;TZID=/etc/localtime:20261207T093000",
+        ),
+        422,
+        "'/etc/localtime' (TZID), which the file does not define",
+    ),
+    "a-changed-occurrence-of-a-series": (
+        _edit("greenhouse.ics", b"SEQUENCE:1", b"SEQUENCE:1\r\nRECURRENCE-ID:20261202T160000Z"),
+        422,
+        "one changed occurrence (RECURRENCE-ID) of a repeating event",
+    ),
+    "a-counter-proposal": (
+        _edit("google.ics", b"METHOD:REQUEST", b"METHOD:COUNTER"),
+        422,
+        "another time (METHOD:COUNTER)",
+    ),
+    "many-lines": (
+        _edit("greenhouse.ics", b"STATUS:CONFIRMED", b"X-NOTE:x\r\n" * 12_000),
+        422,
+        "more than 10000 lines",
     ),
     "too-large": (
         _edit("greenhouse.ics", b"DESCRIPTION:", b"DESCRIPTION:" + b"x" * 300_000),
@@ -325,3 +617,76 @@ def test_an_untitled_invitation_asks_for_company_and_role(
     assert "company" in response.json()["detail"]
     fixed = import_(client, auth, candidate["id"], body, company="Hooli", role="SRE")
     assert fixed.status_code == 201
+
+
+def test_a_cancellation_of_an_imported_invitation_cancels_its_plan(
+    client: TestClient, auth: Headers, candidate: dict[str, Any], count_rows: Callable[[str], int]
+) -> None:
+    made = import_(client, auth, candidate["id"], invitation("google.ics")).json()
+    assert any(step["status"] == "pending" for step in made["followups"])
+
+    response = import_(client, auth, candidate["id"], invitation("google-cancel.ics"))
+    assert response.status_code == 200, response.text
+    cancelled = response.json()
+    assert cancelled["id"] == made["id"]
+    assert {step["status"] for step in cancelled["followups"]} == {"cancelled"}
+    assert cancelled["cadence"]["state"] == "closed"
+    assert "called the interview off" in cancelled["cadence"]["note"]
+    outcomes = client.get(f"/v1/interviews/{made['id']}/outcomes", headers=auth).json()
+    assert [o["type"] for o in outcomes] == ["cancelled"]
+    assert "METHOD:CANCEL" in outcomes[0]["note"]
+    assert "4kq1s0v7o1d8m0k2c9h5f3g6ab@google.com" in outcomes[0]["note"]
+
+    feed = Calendar.from_ical(client.get(feed_path(candidate)).content)
+    meeting = next(
+        e for e in feed.walk("VEVENT") if str(e["UID"]).startswith(f"interview-{made['id']}@")
+    )
+    assert str(meeting["STATUS"]) == "CANCELLED"
+    assert meeting.decoded("SEQUENCE") >= 1
+
+    again = import_(client, auth, candidate["id"], invitation("google-cancel.ics"))
+    assert again.status_code == 200, "a cancellation sent twice changes nothing"
+    assert count_rows("outcomes") == 1
+
+    reinvited = import_(client, auth, candidate["id"], invitation("google.ics"))
+    assert reinvited.status_code == 422
+    assert "cancelled this invitation" in reinvited.json()["detail"]
+    assert count_rows("interviews") == 1
+
+
+def test_a_cancellation_only_cancels_the_same_candidates_interview(
+    client: TestClient, auth: Headers, candidate: dict[str, Any], count_rows: Callable[[str], int]
+) -> None:
+    other = client.post("/v1/candidates", json=candidate_body(name="Grace Hopper"), headers=auth)
+    import_(client, auth, other.json()["id"], invitation("google.ics"))
+    response = import_(client, auth, candidate["id"], invitation("google-cancel.ics"))
+    assert response.status_code == 422
+    assert "never imported for candidate" in response.json()["detail"]
+    assert count_rows("outcomes") == 0
+
+
+def test_an_organizer_whose_name_quotes_are_escaped_is_kept(
+    client: TestClient, auth: Headers, candidate: dict[str, Any]
+) -> None:
+    body = _edit(
+        "exchange2010-windows-tzid.ics",
+        b'ORGANIZER;CN="Doe, Jane":MAILTO:',
+        b'ORGANIZER;CN=\\"Doe, Jane\\":MAILTO:',
+    )
+    made = import_(client, auth, candidate["id"], body).json()
+    assert (made["contacts"][0]["name"], made["contacts"][0]["email"]) == (
+        "Jane Doe",
+        "jane.doe@fabrikam.example",
+    )
+
+
+def test_an_organizer_name_split_at_its_comma_is_kept_whole(
+    client: TestClient, auth: Headers, candidate: dict[str, Any]
+) -> None:
+    body = _edit(
+        "exchange2010-windows-tzid.ics",
+        b'ORGANIZER;CN="Doe, Jane":MAILTO:',
+        b"ORGANIZER;CN=Doe, Jane:MAILTO:",
+    )
+    made = import_(client, auth, candidate["id"], body).json()
+    assert made["contacts"][0]["name"] == "Jane Doe"

@@ -7,16 +7,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, select, update
 
 from service import usecases
 from service.api.schemas import InterviewCreate
 from service.config import Settings
-from service.db import migrate
+from service.db import migrate, repository
 from service.db.base import Base
 from service.db.session import Database
+from service.db.tables import InstallationRow
 from service.errors import InProgress, InvalidInput
-from service.idempotency import Claim
+from service.idempotency import Answer, Claim, json_answer, sealing_key, unseal
 from tests.builders import NOW, candidate_body, contact_body, interview_body
 from tests.conftest import EmptyDatabases
 
@@ -26,13 +27,17 @@ STORED_BY_CREATES = ("interviews", "contacts", "interview_references", "followup
 
 @pytest.fixture
 def twin_dbs(databases: EmptyDatabases) -> Iterator[tuple[Database, Database]]:
-    """Two new databases of the backend, set up alike: the same accounts and candidates under
-    the same ids."""
+    """Two new databases of the backend, set up alike: the same installation id, and the same
+    accounts and candidates under the same ids."""
     made = []
     for _ in range(2):
         url = databases.new()
         migrate.upgrade(url)
         made.append(Database(Settings(database_url=url)))
+    with made[0].reading() as session:
+        installation = repository.installation_uid(session)
+    with made[1].writing() as session:
+        session.execute(update(InstallationRow).values(uid=installation))
     yield made[0], made[1]
     for db in made:
         db.dispose()
@@ -57,8 +62,15 @@ def _fields(candidate_id: int, **overrides: Any) -> dict[str, Any]:
     return InterviewCreate.model_validate(interview_body(candidate_id, **overrides)).to_fields()
 
 
-def _claim(account_id: int, key: str) -> Claim:
-    return Claim(account_id, f"{key:0>64}", f"fingerprint of {key}")
+def _answer(view: usecases.InterviewView) -> Answer:
+    return json_answer(201, f'{{"id": {view.interview.id}}}')
+
+
+def _claim(account_id: int, key: str) -> Claim[usecases.InterviewView]:
+    claim: Claim[usecases.InterviewView] = Claim(
+        account_id, f"{key:0>64}", f"fingerprint of {key}", sealing_key(key)
+    )
+    return claim.answering(_answer)
 
 
 def _creates(mine: int, candidates: list[int]) -> list[usecases.NewInterview]:
@@ -93,14 +105,18 @@ def _creates(mine: int, candidates: list[int]) -> list[usecases.NewInterview]:
 
 
 def _rows(db: Database) -> dict[str, list[dict[str, Any]]]:
+    """What the creates stored; a remembered answer as it opens (sealing it draws a nonce)."""
     tables = Base.metadata.tables
     with db.reading() as session:
-        return {
+        found = {
             name: [
                 dict(row) for row in session.execute(select(tables[name]).order_by("id")).mappings()
             ]
             for name in (*STORED_BY_CREATES, "idempotent_requests")
         }
+    for row in found["idempotent_requests"]:
+        row["answer"] = unseal(str(row["key_hash"]).lstrip("0"), row["answer"])
+    return found
 
 
 def test_a_group_stored_together_stores_what_one_by_one_creates_store(
@@ -143,6 +159,10 @@ def test_a_group_stored_together_stores_what_one_by_one_creates_store(
     stored = _rows(together)
     assert len(stored["interviews"]) == 4
     assert len(stored["idempotent_requests"]) == 1
+    # Stored with its claim, in the same transaction: the answer of the create that took k1.
+    claimed = answers[4]
+    assert isinstance(claimed, usecases.InterviewView)
+    assert stored["idempotent_requests"][0]["answer"] == _answer(claimed)
     # Each answer is what a read shows, with every step's event rendered.
     for view in answers:
         if isinstance(view, usecases.InterviewView):

@@ -2,10 +2,16 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select, text
 
-from service.db import migrate
+from service import usecases
+from service.api.schemas import InterviewCreate
+from service.config import Settings
+from service.db import migrate, repository
 from service.db.base import Base
+from service.db.session import Database
+from service.db.tables import InstallationRow
+from tests.builders import NOW, candidate_body, interview_body
 from tests.conftest import EmptyDatabases
 
 
@@ -38,3 +44,49 @@ def test_models_and_migrations_agree(databases: EmptyDatabases) -> None:
     finally:
         engine.dispose()
     assert differences == []
+
+
+def _uids(db: Database) -> set[str]:
+    with db.engine.connect() as connection:
+        texts = connection.execute(
+            text("SELECT ics FROM followups UNION ALL SELECT ics FROM interviews")
+        ).scalars()
+        unfolded = ((ics or "UID:NONE").replace("\r\n ", "") for ics in texts)
+        return {line for ics in unfolded for line in ics.splitlines() if line.startswith("UID:")}
+
+
+def test_the_installation_id_is_made_once_and_every_event_carries_it(
+    databases: EmptyDatabases,
+) -> None:
+    url = databases.new()
+    migrate.upgrade(url, "0007")
+    migrate.upgrade(url)
+    db = Database(Settings(database_url=url))
+    try:
+        with db.reading() as session:
+            installation = repository.installation_uid(session)
+        assert len(installation) == 32
+        account = usecases.authenticate(db, usecases.create_key(db, "acme-careers", NOW))
+        candidate, _ = usecases.create_candidate(db, account, candidate_body(), NOW)
+        assert candidate.id is not None
+        fields = InterviewCreate.model_validate(interview_body(candidate.id)).to_fields()
+        usecases.create_interview(db, account, fields, NOW).result(10)
+        before = _uids(db)
+        assert before and all(f"@{installation}.interview-followup" in uid for uid in before)
+
+        # Rebuilt from scratch, the schema makes a new id; the events are rendered again with it
+        # (by a new process: one reads the id once per connection).
+        db.dispose()
+        migrate.downgrade(url, "0007")
+        migrate.upgrade(url)
+        db = Database(Settings(database_url=url))
+        assert _uids(db) == {"UID:NONE"}
+        assert usecases.render_missing_events(db, NOW) == 1
+        with db.reading() as session:
+            renewed = session.scalars(select(InstallationRow.uid)).one()
+        after = _uids(db)
+        assert renewed != installation
+        assert len(after) == len(before)
+        assert all(f"@{renewed}.interview-followup" in uid for uid in after)
+    finally:
+        db.dispose()

@@ -96,14 +96,30 @@ class Server:
 
 class Proxy:
     """Forwards a local port to a target port; `cut()` drops every connection and refuses new
-    ones until `mend()`."""
+    ones until `mend()`. `hold()` makes it a black hole: what is sent is taken (the kernel
+    acknowledges it) but goes nowhere and nothing comes back, on the connections open now and,
+    unless `new=False`, on new ones, until `release()` lets it all through."""
 
     def __init__(self, target_port: int) -> None:
         self.target_port = target_port
         self.port = free_port()
         self._listener: socket.socket | None = None
         self._open: list[socket.socket] = []
+        self._flows: list[threading.Event] = []
+        self._hold_new = False
         self._lock = threading.Lock()
+
+    def hold(self, new: bool = True) -> None:
+        with self._lock:
+            self._hold_new = new
+            for flow in self._flows:
+                flow.clear()
+
+    def release(self) -> None:
+        with self._lock:
+            self._hold_new = False
+            for flow in self._flows:
+                flow.set()
 
     def mend(self) -> None:
         listener = socket.socket()
@@ -116,6 +132,7 @@ class Proxy:
     def cut(self) -> None:
         with self._lock:
             sockets, self._open = self._open, []
+            flows, self._flows = self._flows, []
             if self._listener is not None:
                 sockets.append(self._listener)
                 self._listener = None
@@ -123,6 +140,8 @@ class Proxy:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
             sock.close()
+        for flow in flows:  # held pumps go on, to find their sockets closed
+            flow.set()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -131,15 +150,20 @@ class Proxy:
             except OSError:
                 return
             upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            flow = threading.Event()
             with self._lock:
                 self._open += [client, upstream]
+                self._flows.append(flow)
+                if not self._hold_new:
+                    flow.set()
             for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pump, args=(source, target), daemon=True).start()
+                threading.Thread(target=_pump, args=(source, target, flow), daemon=True).start()
 
 
-def _pump(source: socket.socket, target: socket.socket) -> None:
+def _pump(source: socket.socket, target: socket.socket, flow: threading.Event) -> None:
     try:
         while data := source.recv(65536):
+            flow.wait()  # held: taken, and kept until released
             target.sendall(data)
     except OSError:
         pass

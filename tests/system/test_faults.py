@@ -68,6 +68,12 @@ def test_a_lost_database_gives_503_and_service_resumes_when_it_returns(
 
         proxy.cut()
         _assert_unavailable(client.post("/v1/candidates", json=candidate_body()))
+        # With an Idempotency-Key, the key's lookup meets the outage before any route: the
+        # API key trusted from a moment ago, and then checked again.
+        keyed = {"Idempotency-Key": '"outage-1"'}
+        _assert_unavailable(client.post("/v1/candidates", json=candidate_body(), headers=keyed))
+        time.sleep(1.1)  # API_KEY_TRUST_SECONDS
+        _assert_unavailable(client.post("/v1/candidates", json=candidate_body(), headers=keyed))
         _assert_unavailable(client.get("/v1/candidates"))
         ready = client.get("/readyz")
         _assert_unavailable(ready)
@@ -77,7 +83,10 @@ def test_a_lost_database_gives_503_and_service_resumes_when_it_returns(
         proxy.mend()
         assert client.get("/readyz").status_code == 200
         assert client.post("/v1/candidates", json=candidate_body()).status_code == 201
-    assert _scalar(direct, "SELECT count(*) FROM candidates") == 2
+        made = client.post("/v1/candidates", json=candidate_body(), headers=keyed)
+        assert made.status_code == 201
+        assert "idempotent-replayed" not in made.headers  # nothing was claimed in the outage
+    assert _scalar(direct, "SELECT count(*) FROM candidates") == 3
     assert "Traceback" not in server.log.read_text()
     proxy.cut()
 
@@ -188,3 +197,68 @@ def test_sigterm_lets_requests_in_flight_finish(
     assert server.wait() in (0, -signal.SIGTERM)
     assert "Traceback" not in server.log.read_text()
     assert _scalar(url, "SELECT count(*) FROM candidates") == 1
+
+
+def test_a_server_killed_mid_write_leaves_no_idempotency_key_locked(
+    databases: EmptyDatabases, tmp_path: Path, servers: list[Server]
+) -> None:
+    """Creates with keys, the server killed under them, then every key retried once: each
+    retry is answered (the first answer replayed, or the create made now), none is a 409, and
+    each key made exactly one interview."""
+    url = databases.new()
+    server = Server(url, tmp_path / "server.log")
+    servers.append(server.start())
+    auth = _key(url)
+    with httpx.Client(base_url=server.url, headers=auth, timeout=30) as client:
+        candidate = client.post("/v1/candidates", json=candidate_body()).json()
+    confirmed: dict[str, int] = {}
+    sent: list[str] = []
+    stop = threading.Event()
+
+    def write(writer: int) -> None:
+        with httpx.Client(base_url=server.url, headers=auth, timeout=30) as client:
+            for number in range(10_000):
+                if stop.is_set():
+                    return
+                key = f"kill-{writer}-{number}"
+                sent.append(key)
+                try:
+                    response = client.post(
+                        "/v1/interviews",
+                        json=interview_body(candidate["id"]),
+                        headers={"Idempotency-Key": key},
+                    )
+                except httpx.TransportError:
+                    return  # the server died under this request
+                assert response.status_code == 201, response.text
+                confirmed[key] = response.json()["id"]
+
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for writer in writers:
+        writer.start()
+    deadline = time.monotonic() + 30
+    while len(confirmed) < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    server.signal(signal.SIGKILL)
+    server.wait()
+    stop.set()
+    for writer in writers:
+        writer.join()
+
+    restarted = Server(url, tmp_path / "restarted.log")
+    servers.append(restarted.start())
+    made: dict[str, int] = {}
+    with httpx.Client(base_url=restarted.url, headers=auth, timeout=30) as client:
+        for key in sent:
+            retry = client.post(
+                "/v1/interviews",
+                json=interview_body(candidate["id"]),
+                headers={"Idempotency-Key": key},
+            )
+            assert retry.status_code == 201, (key, retry.status_code, retry.text)
+            made[key] = retry.json()["id"]
+            if key in confirmed:
+                assert retry.headers["idempotent-replayed"] == "true"
+                assert made[key] == confirmed[key]
+    assert len(set(made.values())) == len(sent)
+    assert _scalar(url, "SELECT count(*) FROM interviews") == len(sent)

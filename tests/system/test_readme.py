@@ -117,6 +117,8 @@ def test_the_readme_curl_flow_works_as_written(
     assert '"Samir Nagheenanajar (hr)"' in out
     assert '"Joanna Ortiz (interviewer)"' in out
     assert "Ada Lovelace (" not in out
+    # Its cancellation: the plan is closed, every step cancelled.
+    assert '"cadence": "closed",\n  "steps": [\n    "cancelled"\n  ]' in out
     # The subscribe page names the calendar and what it holds.
     assert "<h1>Interview follow-ups — Ada Lovelace</h1>" in out
     assert re.search(r"holds \d+ follow-ups to do", out)

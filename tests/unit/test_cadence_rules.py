@@ -65,6 +65,18 @@ RULES = [
         interview={"starts_at": ny(2026, 12, 1, 18), "ends_at": ny(2026, 12, 1, 19)},
     ),
     Rule(
+        "[001][002]",
+        "after a Saturday interview the email goes that day: the 24 hours come first",
+        {"thank_you:1": "Sat 05 Dec 13:00"},
+        interview={"starts_at": ny(2026, 12, 5, 10), "ends_at": ny(2026, 12, 5, 11)},
+    ),
+    Rule(
+        "[001][002]",
+        "after a Friday evening interview the email goes that evening, not on Monday",
+        {"thank_you:1": "Fri 04 Dec 21:00"},
+        interview={"starts_at": ny(2026, 12, 4, 18), "ends_at": ny(2026, 12, 4, 19)},
+    ),
+    Rule(
         "[003]",
         "a mailed note goes out the same evening at 18:00 when the contact prefers mail",
         {"thank_you:1": "Tue 01 Dec 18:00"},
@@ -279,9 +291,36 @@ def test_business_hours_are_the_candidates() -> None:
             days=frozenset({0, 1, 2, 3}),
         )
     )
-    evening = make_interview(starts_at=ny(2026, 12, 3, 16), ends_at=ny(2026, 12, 3, 17))
+    evening = make_interview(starts_at=ny(2026, 12, 2, 16), ends_at=ny(2026, 12, 2, 17))
     found = steps(plan(evening, candidate, now=BEFORE))
-    assert wall(found["thank_you:1"].due_at) == "Mon 07 Dec 08:00"  # Fri is not a workday
+    assert wall(found["thank_you:1"].due_at) == "Thu 03 Dec 08:00"  # closed at 16:00
+    thursday = make_interview(starts_at=ny(2026, 12, 3, 16), ends_at=ny(2026, 12, 3, 17))
+    found = steps(plan(thursday, candidate, now=BEFORE))
+    # Friday is not their workday, and Monday is past the 24 hours: the same evening, then.
+    assert wall(found["thank_you:1"].due_at) == "Thu 03 Dec 19:00"
+
+
+def test_a_late_email_after_a_weekend_interview_goes_that_day() -> None:
+    saturday = make_interview(starts_at=ny(2026, 12, 5, 10), ends_at=ny(2026, 12, 5, 11))
+    found = steps(plan(saturday, make_candidate(), now=ny(2026, 12, 5, 14)))
+    note = found["thank_you:1"]
+    assert note.late
+    assert wall(note.due_at) == "Sat 05 Dec 14:00"
+    assert note.deadline_at - note.due_at == timedelta(hours=22)  # its whole window
+    assert wall(found["thank_receptionist:3"].due_at) == "Sat 05 Dec 18:00"  # mailed that evening
+
+
+def test_a_thank_you_email_is_due_within_its_24_hours_whatever_the_day() -> None:
+    for day in range(1, 8):  # Tue 1 Dec to Mon 7 Dec 2026, every hour of the day
+        for hour in range(24):
+            start = ny(2026, 12, day, hour)
+            interview = make_interview(
+                starts_at=start, ends_at=start + timedelta(hours=1), format=Format.VIDEO
+            )
+            found = steps(plan(interview, make_candidate(), now=ny(2026, 11, 25)))
+            note = found["thank_you:1"]
+            assert note.deadline_at == interview.ends_at + timedelta(hours=24), start
+            assert interview.ends_at < note.due_at < note.deadline_at, start
 
 
 def test_every_step_says_what_and_whom() -> None:

@@ -19,6 +19,7 @@ from service.ical.events import Stamp
 from tests.unit.cadence_builders import make_candidate, make_interview
 
 ZONES = sorted(zoneinfo.available_timezones())
+INSTALLATION = "5f2b9c1e8d7a4b3c9e0f1a2b3c4d5e6f"
 
 # Text that exercises escaping and folding: separators, backslashes, line ends, multi-byte
 # characters and long runs.
@@ -104,7 +105,7 @@ def reference_followup(step: FollowUp, interview: Interview, timezone: str, stam
     description = _reference_description(step, interview, contact, Words(interview, zone))
     cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
     return _reference(
-        events.followup_uid(interview.id, step.key),
+        events.followup_uid(interview.id, step.key, INSTALLATION),
         stamp,
         [
             ("summary", events._title(step)),
@@ -126,7 +127,7 @@ def reference_interview(interview: Interview, stamp: Stamp) -> str:
     word = events._FORMAT_WORD.get(interview.format, "Video interview")
     round_ = f" (round {interview.round})" if interview.round > 1 else ""
     return _reference(
-        events.interview_uid(interview.id),
+        events.interview_uid(interview.id, INSTALLATION),
         stamp,
         [
             ("summary", f"{word}: {interview.company} — {interview.role}{round_}"),
@@ -195,18 +196,21 @@ def test_followup_texts_equal_icalendars(
 ) -> None:
     candidate = make_candidate(timezone=timezone)
     now = interview.starts_at + timedelta(days=days)
-    shared = events.StepEvents(interview, timezone)  # one per interview, as a create uses it
+    # One per interview, as a create uses it.
+    shared = events.StepEvents(interview, timezone, INSTALLATION)
     for step in plan(interview, candidate, now=now).followups:
         step = replace(step, status=status, done_at=now if status is Status.DONE else None)
         expected = reference_followup(step, interview, timezone, stamp)
-        assert events.followup_event(step, interview, timezone, stamp) == expected
+        assert events.followup_event(step, interview, timezone, stamp, INSTALLATION) == expected
         assert shared(step, stamp) == expected
 
 
 @settings(max_examples=200, deadline=None)
 @given(interviews(), STAMPS)
 def test_interview_texts_equal_icalendars(interview: Interview, stamp: Stamp) -> None:
-    assert events.interview_event(interview, stamp) == reference_interview(interview, stamp)
+    assert events.interview_event(interview, stamp, INSTALLATION) == reference_interview(
+        interview, stamp
+    )
 
 
 @given(

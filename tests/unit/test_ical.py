@@ -1,5 +1,6 @@
 """The feed assembler and its cache, on their own."""
 
+import gzip
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -55,6 +56,23 @@ def test_the_cache_keeps_recent_feeds_within_its_budget() -> None:
     assert cache.get("c") == b"123"
     cache.put("huge", b"x" * 11)
     assert cache.get("huge") is None
+
+
+def test_compressed_feeds_are_kept_with_their_bytes_and_leave_with_them() -> None:
+    body = b"BEGIN:VEVENT\r\nSUMMARY:Thank-you email\r\nEND:VEVENT\r\n" * 200
+    cache = feeds.FeedCache(max_bytes=len(body) + 500)
+    cache.put("a", body)
+    assert cache.get_gzipped("a") is None
+    compressed = cache.gzipped("a", body)
+    assert gzip.decompress(compressed) == body
+    assert compressed == feeds.compress(body), "the same bytes on every replica"
+    assert cache.get_gzipped("a") is compressed
+    assert cache.gzipped("a", body) is compressed
+    cache.put("b", b"x" * 450)  # over the budget with both of a's copies: a leaves
+    assert cache.get("a") is None
+    assert cache.get_gzipped("a") is None
+    assert cache.gzipped("unknown", body) == compressed  # not kept, but given
+    assert cache.get_gzipped("unknown") is None
 
 
 @settings(max_examples=400, deadline=None)
