@@ -9,12 +9,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from icalendar import Calendar, Timezone
+from icalendar import Calendar
 
+from service.ical import timezones
 from service.ical.events import END as END_EVENT
 from service.ical.events import close, text_of
 
@@ -54,14 +55,10 @@ def header(name: str, description: str, timezone: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def vtimezone(tzid: str, first_year: int, last_year: int) -> str:
-    """The zone's rules over whole years, enough for every event that uses it."""
-    zone = Timezone.from_tzid(
-        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year, 12, 31)
-    )
-    # icalendar notes the covered range in a COMMENT, which iTIP-strict parsers (libical) refuse.
-    zone.pop("COMMENT", None)
-    return text_of(zone)
+def vtimezone(tzid: str, last_year: int) -> str:
+    """The zone's rules as RRULEs, from 2000 to the end of `last_year` and on by the rule in
+    force, enough for every event that uses it."""
+    return text_of(timezones.vtimezone(tzid, last_year))
 
 
 def _year(starts_at: datetime | str) -> int:
@@ -74,8 +71,8 @@ def _joined(head: str, events: list[FeedEvent], alarms: bool) -> bytes:
     if not events:
         return f"{head}{END}".encode()
     tzids = {tzid for event in events for tzid in _TZID.findall(event.text)}
-    years = (_year(events[0].starts_at) - 1, _year(events[-1].starts_at) + 1)
-    parts = [head, *(vtimezone(tzid, *years) for tzid in sorted(tzids))]
+    last_year = _year(events[-1].starts_at) + 1
+    parts = [head, *(vtimezone(tzid, last_year) for tzid in sorted(tzids))]
     for event in events:
         parts += (event.text, event.alarm if alarms else "", END_EVENT)
     parts.append(END)
