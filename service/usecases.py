@@ -856,7 +856,7 @@ def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[Outc
 
 # Calendar feeds
 
-FEED_FORMAT = "2"  # raise when rendering changes, so every ETag changes with it
+FEED_FORMAT = "3"  # raise when rendering changes, so every ETag changes with it
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
         message = str(item.get("msg", "is not valid"))
         if item.get("type") == "extra_forbidden":
             message = "is not a known field"
+        elif item.get("type") == "value_error" and "error" in item.get("ctx", {}):
+            message = str(item["ctx"]["error"])  # our own words, without pydantic's prefix
         elif item.get("type") == "json_invalid":
             message = f"is not valid JSON ({item.get('ctx', {}).get('error', 'syntax error')})"
         found.append(FieldError(loc=_location(tuple(item.get("loc", ()))), message=message))

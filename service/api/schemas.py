@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
@@ -19,9 +20,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from service.domain.cadence import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.domain.model import (
@@ -43,35 +47,110 @@ from service.usecases import FeedTokenRecord, FollowUpRecord, InterviewView
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# What text may not hold, as regular-expression ranges that read the same in JSON Schema
+# (ECMA-262), Python and Rust. A name, title or company sits on one line of a calendar: no line
+# break or other control character. Notes and addresses may run over lines and hold tabs.
+_ONE_LINE = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
+_MULTILINE = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+# JSON can carry half of a UTF-16 pair alone, which no database can store as text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _printable(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
+@dataclass(frozen=True)
+class _Text:
+    """A text field of at most `max_length` characters, stripped of surrounding spaces. Length
+    and characters are checked on the text as sent, so the schema says exactly what passes."""
+
+    max_length: int
+    lines: bool = False
+
+    def check(self, value: str) -> str:
+        if len(value) > self.max_length:
+            raise ValueError(f"must be at most {self.max_length} characters")
+        found = re.search(f"[{self.refused}]", value)
+        if found:
+            what = "control characters" if self.lines else "line breaks or control characters"
+            raise ValueError(f"must not contain {what} (found U+{ord(found.group()):04X})")
+        if _SURROGATE.search(value):
+            raise ValueError("must be Unicode text (found a lone surrogate)")
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        if self.lines:
+            # One line end everywhere, as the feeds write it.
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value
+
+    @property
+    def refused(self) -> str:
+        return _MULTILINE if self.lines else _ONE_LINE
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": self.max_length,
+            "pattern": f"^[^{self.refused}]*$",
+        }
 
 
-def _bounded(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+@dataclass(frozen=True)
+class _Matching:
+    """A string that matches `pattern` whole, as sent (nothing is stripped)."""
+
+    pattern: str
+    max_length: int
+    message: str
+
+    def check(self, value: str) -> str:
+        if len(value) > self.max_length or not re.fullmatch(self.pattern, value):
+            raise ValueError(self.message)
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "maxLength": self.max_length, "pattern": f"^{self.pattern}$"}
 
 
-Name = Annotated[str, _bounded(200), AfterValidator(_printable)]
-Title = Annotated[str, _bounded(200), AfterValidator(_printable)]
-Label = Annotated[str, _bounded(100), AfterValidator(_printable)]
-Location = Annotated[str, _bounded(500), AfterValidator(_printable)]
-Notes = Annotated[str, _bounded(4000), AfterValidator(_printable)]
+Name = Annotated[str, _Text(200)]
+Title = Annotated[str, _Text(200)]
+Label = Annotated[str, _Text(100)]
+Location = Annotated[str, _Text(500, lines=True)]
+Notes = Annotated[str, _Text(4000, lines=True)]
+# Anything but whitespace and control characters around one @ and a dot in the domain. Spelled
+# out, as `\s` means other characters in each regular-expression dialect.
+_ADDRESS_PART = (
+    r"[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+)
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-    AfterValidator(_printable),
+    _Matching(
+        rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}",
+        254,
+        "must be an email address such as jane.doe@example.com, without spaces or control "
+        "characters",
+    ),
 ]
 Phone = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
-        max_length=40,
-        pattern=r"^[+(]?[0-9][0-9 ().\-/]{1,30}(\s*(x|ext\.?)\s*[0-9]{1,6})?$",
+    _Matching(
+        r"[+(]?[0-9][0-9 ().\-/]{1,30}( *(x|ext\.?) *[0-9]{1,6})?",
+        40,
+        "must be a phone number such as +1 212 555 0100 (ext 12)",
     ),
 ]
 ClockTime = Annotated[
