@@ -292,13 +292,15 @@ def decode_cursor(cursor: str, *types: type) -> tuple[Any, ...]:
                 value = datetime.fromisoformat(value)
                 if value.tzinfo is None:
                     raise ValueError
+                # An instant at either end of the calendar may have no UTC form (OverflowError).
+                value = value.astimezone(UTC)
             elif not isinstance(value, kind) or isinstance(value, bool):
                 raise ValueError
             if isinstance(value, int) and not 1 <= value <= MAX_ID:
                 raise ValueError
             decoded.append(value)
         return tuple(decoded)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, OverflowError, binascii.Error) as error:
         raise InvalidInput(
             "cursor is not valid; pass next_cursor from the previous page"
         ) from error
