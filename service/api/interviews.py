@@ -23,6 +23,7 @@ from service.api.schemas import (
     InterviewOut,
     InterviewUpdate,
     Label,
+    Name,
     OutcomeCreate,
     OutcomeLogged,
     OutcomeOut,
@@ -137,7 +138,7 @@ def list_interviews(
     db: DbDep,
     account: AccountDep,
     candidate_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    company: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    company: Annotated[Name | None, Query()] = None,
     starts_after: Annotated[
         Instant | None, Query(description="Only interviews starting at or after this instant.")
     ] = None,
