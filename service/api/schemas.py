@@ -24,6 +24,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     model_validator,
 )
+from pydantic import Strict as StrictValue
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -159,7 +160,10 @@ ClockTime = Annotated[
 ]
 # Ids are integer columns: 32 bits on PostgreSQL. A larger one names nothing, so it is refused.
 MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Numbers and booleans in bodies are JSON numbers and booleans: true is not 1, nor "2" two.
+Integer = Annotated[int, StrictValue()]
+Boolean = Annotated[bool, StrictValue()]
+Id = Annotated[Integer, Field(ge=1, le=MAX_ID)]
 
 
 def _iana(name: str) -> str:
@@ -337,19 +341,19 @@ class BusinessHoursBody(Strict):
 class PolicyBody(Strict):
     """Overrides of the cadence's numbers for one candidate; anything left out keeps its default."""
 
-    thank_you_within_hours: int = Field(default=24, ge=1, le=168)
-    email_within_hours: int = Field(default=2, ge=0, le=24)
-    mail_by_hour: int = Field(default=18, ge=0, le=23)
-    references_within_hours: int = Field(default=48, ge=1, le=336)
-    receipt_call_after_hours: int = Field(default=48, ge=0, le=336)
-    receipt_call_before_hours: int = Field(default=72, ge=1, le=336)
-    first_follow_up_after_days: int = Field(default=7, ge=1, le=60)
-    email_follow_up_window_days: int = Field(default=14, ge=1, le=90)
-    retry_after_days: int = Field(default=7, ge=1, le=60)
-    max_conversations: int = Field(default=3, ge=1, le=20)
-    max_attempts: int = Field(default=5, ge=1, le=20)
-    extended_weeks: int = Field(default=12, ge=1, le=52)
-    materials_within_hours: int = Field(default=24, ge=1, le=168)
+    thank_you_within_hours: Integer = Field(default=24, ge=1, le=168)
+    email_within_hours: Integer = Field(default=2, ge=0, le=24)
+    mail_by_hour: Integer = Field(default=18, ge=0, le=23)
+    references_within_hours: Integer = Field(default=48, ge=1, le=336)
+    receipt_call_after_hours: Integer = Field(default=48, ge=0, le=336)
+    receipt_call_before_hours: Integer = Field(default=72, ge=1, le=336)
+    first_follow_up_after_days: Integer = Field(default=7, ge=1, le=60)
+    email_follow_up_window_days: Integer = Field(default=14, ge=1, le=90)
+    retry_after_days: Integer = Field(default=7, ge=1, le=60)
+    max_conversations: Integer = Field(default=3, ge=1, le=20)
+    max_attempts: Integer = Field(default=5, ge=1, le=20)
+    extended_weeks: Integer = Field(default=12, ge=1, le=52)
+    materials_within_hours: Integer = Field(default=24, ge=1, le=168)
 
     def to_domain(self) -> Policy:
         return Policy(**self.model_dump())
@@ -484,7 +488,7 @@ class ContactBody(Strict):
     phone: Phone | None = None
     address: Location | None = None
     preferred_channel: Channel | None = None
-    primary: bool = False
+    primary: Boolean = False
 
     def to_domain(self, contact_id: int | None = None) -> Contact:
         return Contact(id=contact_id, **self.model_dump())
@@ -498,7 +502,7 @@ class ContactUpdate(Strict):
     phone: Phone | None = None
     address: Location | None = None
     preferred_channel: Channel | None = None
-    primary: bool = None  # type: ignore[assignment]
+    primary: Boolean = None  # type: ignore[assignment]
 
 
 class ContactOut(BaseModel):
@@ -566,12 +570,12 @@ class InterviewCreate(InterviewFields):
     job_number: Label | None = None
     starts_at: Instant
     ends_at: Instant | None = Field(default=None, description="Defaults to one hour after start.")
-    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
     timezone: TimeZone | None = Field(
         default=None, description="Where the interview takes place; defaults to the candidate's."
     )
     format: Format
-    round: int = Field(default=1, ge=1, le=20)
+    round: Integer = Field(default=1, ge=1, le=20)
     location: Location | None = None
     process: Process = Process.STANDARD
     decision_date: Day | None = Field(
@@ -595,10 +599,10 @@ class InterviewUpdate(InterviewFields):
     job_number: Label | None = None
     starts_at: Instant = None  # type: ignore[assignment]
     ends_at: Instant = None  # type: ignore[assignment]
-    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
     timezone: TimeZone = None  # type: ignore[assignment]
     format: Format = None  # type: ignore[assignment]
-    round: int = Field(default=None, ge=1, le=20)  # type: ignore[assignment]
+    round: Integer = Field(default=None, ge=1, le=20)  # type: ignore[assignment]
     location: Location | None = None
     process: Process = None  # type: ignore[assignment]
     decision_date: Day | None = None
@@ -843,10 +847,10 @@ class PreviewRequest(InterviewFields):
     job_number: Label | None = None
     starts_at: Instant
     ends_at: Instant | None = None
-    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
     timezone: TimeZone | None = None
     format: Format
-    round: int = Field(default=1, ge=1, le=20)
+    round: Integer = Field(default=1, ge=1, le=20)
     location: Location | None = None
     process: Process = Process.STANDARD
     decision_date: Day | None = None
