@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from service import __doc__ as summary
 from service import usecases
@@ -25,6 +26,13 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Around Starlette's error middleware, not inside it: its 500 answers and the lines it
+        # logs carry the request id, and every answer, a 500 or a 413, the security headers.
+        return Observability(SecurityHeaders(super().build_middleware_stack()))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A ready application for these settings (the environment's by default)."""
     settings = settings or get_settings()
@@ -42,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await limits.close()
         db.dispose()
 
-    app = FastAPI(
+    app = _App(
         title="Interview follow-up service",
         summary=(summary or "").strip(),
         version=API_VERSION,
@@ -63,7 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(feeds.FeedPolls, db=db, cache=app.state.feed_cache)
     app.add_middleware(Idempotency, db=db, keys=app.state.keys)
     app.add_middleware(RateLimit, limits=limits)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(Observability)
     return app

@@ -63,6 +63,7 @@ class Observability:
         rid = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         token = request_id.set(rid)
         status = 500
+        failed = False
 
         async def sending(message: Message) -> None:
             nonlocal status
@@ -73,6 +74,11 @@ class Observability:
 
         try:
             await self.app(scope, receive, sending)
+        except Exception:
+            # The server logs the error as it leaves: with this request's id, still set. (Each
+            # request runs in a task of its own, so the id goes no further.)
+            failed = True
+            raise
         finally:
             seconds = time.perf_counter() - started
             method = scope["method"]
@@ -92,4 +98,5 @@ class Observability:
                     "duration_ms": round(seconds * 1000, 2),
                 },
             )
-            request_id.reset(token)
+            if not failed:
+                request_id.reset(token)
