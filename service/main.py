@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -9,7 +10,7 @@ from starlette.types import ASGIApp
 
 from service import __doc__ as summary
 from service import usecases
-from service.api import candidates, feeds, followups, health, interviews, problems
+from service.api import candidates, feeds, followups, health, interviews, problems, spec
 from service.api.hardening import BodyLimit, SecurityHeaders
 from service.api.idempotency import Idempotency
 from service.api.observability import Observability
@@ -31,6 +32,9 @@ class _App(FastAPI):
         # Around Starlette's error middleware, not inside it: its 500 answers and the lines it
         # logs carry the request id, and every answer, a 500 or a 413, the security headers.
         return Observability(SecurityHeaders(super().build_middleware_stack()))
+
+    def openapi(self) -> dict[str, Any]:
+        return spec.refine(super().openapi())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
