@@ -160,7 +160,7 @@ def list_interviews(
     return Page[InterviewOut](items=[InterviewOut.of(i) for i in page], next_cursor=next_cursor)
 
 
-@router.get("/{interview_id}", name="get_interview", responses=problems(404))
+@router.get("/{interview_id:int}", name="get_interview", responses=problems(404))
 def get_interview(
     interview_id: InterviewId, db: DbDep, account: AccountDep, now: NowDep
 ) -> InterviewDetail:
@@ -168,7 +168,7 @@ def get_interview(
     return InterviewDetail.of_view(usecases.get_interview(db, account, interview_id, now), now)
 
 
-@router.patch("/{interview_id}", name="update_interview", responses=problems(404))
+@router.patch("/{interview_id:int}", name="update_interview", responses=problems(404))
 def update_interview(
     interview_id: InterviewId, body: InterviewUpdate, db: DbDep, account: AccountDep, now: NowDep
 ) -> InterviewDetail:
@@ -179,7 +179,7 @@ def update_interview(
 
 
 @router.delete(
-    "/{interview_id}",
+    "/{interview_id:int}",
     name="delete_interview",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(404),

@@ -124,12 +124,13 @@ def install(app: FastAPI, retry_after_seconds: int) -> None:
 def allowed_methods(app: FastAPI, path: str) -> list[str]:
     """Every method the spec documents on this path. Starlette's 405 names only the methods of
     the first route that matched, and each method is a route of its own here."""
-    methods: set[str] = set()
+    matched: dict[int, set[str]] = {}
     for template, operations in app.openapi()["paths"].items():
         parts = re.split(r"\{\w+\}", template)
         if re.fullmatch("[^/]+".join(re.escape(part) for part in parts), path):
-            methods |= {method.upper() for method in operations}
-    return sorted(methods)
+            # /v1/interviews/import is that path, not the interview whose id is "import".
+            matched.setdefault(len(parts), set()).update(m.upper() for m in operations)
+    return sorted(matched[min(matched)]) if matched else []
 
 
 def is_outage(error: DBAPIError) -> bool:

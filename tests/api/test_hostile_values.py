@@ -81,8 +81,9 @@ def test_a_nul_byte_in_any_string_query_parameter_is_a_4xx(
 def test_a_nul_byte_in_the_company_filter_is_a_422(client: TestClient, auth: Headers) -> None:
     response = client.get("/v1/interviews?company=%00", headers=auth)
     assert response.status_code == 422
-    assert "query.company: must not contain line breaks or control characters" in (
-        response.json()["detail"]
+    assert (
+        "query.company: must not contain line breaks or control characters"
+        in (response.json()["detail"])
     )
 
 
@@ -153,9 +154,10 @@ def test_booleans_in_bodies_are_json_booleans(
 ) -> None:
     candidate = client.post("/v1/candidates", json=candidate_body(), headers=auth).json()
     policy = {"policy": {"max_attempts": True}}
-    assert client.patch(
-        f"/v1/candidates/{candidate['id']}", json=policy, headers=auth
-    ).status_code == 422
+    assert (
+        client.patch(f"/v1/candidates/{candidate['id']}", json=policy, headers=auth).status_code
+        == 422
+    )
     interview = client.post(
         "/v1/interviews", json=interview_body(candidate["id"]), headers=auth
     ).json()

@@ -79,8 +79,9 @@ def test_a_candidate_name_with_a_line_break_is_refused_and_not_stored(
     response = client.post("/v1/candidates", json=candidate_body(name=BREAKS[kind]), headers=auth)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    assert "body.name: must not contain line breaks or control characters" in (
-        response.json()["detail"]
+    assert (
+        "body.name: must not contain line breaks or control characters"
+        in (response.json()["detail"])
     )
     assert count_rows("candidates") == 0
     created = client.post("/v1/candidates", json=candidate_body(), headers=auth).json()
@@ -180,9 +181,7 @@ def test_feeds_show_special_characters_as_sent(
     assert one.status_code == 200
     assert_conformant(one.content, f"hostile-text-interview-feed-{len(value)}")
     calendar = Calendar.from_ical(one.content)
-    assert _text_property(calendar, "X-WR-CALNAME") == (
-        f"Follow-ups — Acme {value}, Sales {value}"
-    )
+    assert _text_property(calendar, "X-WR-CALNAME") == (f"Follow-ups — Acme {value}, Sales {value}")
     _check_events(one.content, value)
 
 
