@@ -2,13 +2,15 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp
 
 from service import __doc__ as summary
 from service import usecases
-from service.api import candidates, feeds, followups, health, interviews, problems
+from service.api import candidates, feeds, followups, health, interviews, problems, spec
 from service.api.hardening import BodyLimit, SecurityHeaders
 from service.api.idempotency import Idempotency
 from service.api.observability import Observability
@@ -23,6 +25,16 @@ API_VERSION = "1.0.0"
 
 def _operation_id(route: APIRoute) -> str:
     return route.name
+
+
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Around Starlette's error middleware, not inside it: its 500 answers and the lines it
+        # logs carry the request id, and every answer, a 500 or a 413, the security headers.
+        return Observability(SecurityHeaders(super().build_middleware_stack()))
+
+    def openapi(self) -> dict[str, Any]:
+        return spec.refine(super().openapi())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await limits.close()
         db.dispose()
 
-    app = FastAPI(
+    app = _App(
         title="Interview follow-up service",
         summary=(summary or "").strip(),
         version=API_VERSION,
@@ -66,7 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         Idempotency, db=db, keys=app.state.keys, retry_after=settings.retry_after_seconds
     )
     app.add_middleware(RateLimit, limits=limits)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(Observability)
     return app

@@ -931,7 +931,7 @@ def list_outcomes(db: Database, account_id: int, interview_id: int) -> list[Outc
 
 # Calendar feeds
 
-FEED_FORMAT = "4"  # raise when rendering changes, so every ETag changes with it
+FEED_FORMAT = "5"  # raise when rendering changes, so every ETag changes with it
 
 
 @dataclass(frozen=True)

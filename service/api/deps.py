@@ -114,6 +114,14 @@ async def calendar_body(request: Request) -> bytes:
 CalendarBody = Annotated[bytes, Depends(calendar_body)]
 
 
+# Exactly what service.idempotency.parse_key takes: 1 to MAX_KEY_LENGTH printable ASCII
+# characters, bare or in quotes (`""` is an empty key), with spaces and tabs around trimmed.
+_INNER = MAX_KEY_LENGTH - 2
+_KEY_PATTERN = (
+    rf'^[ \t]*(?:"[ -~]{{1,{MAX_KEY_LENGTH}}}"|[!-~]|[!#-~][ -~]{{0,{_INNER}}}[!-~]'
+    rf'|"[ -~]{{0,{_INNER}}}[!#-~])[ \t]*$'
+)
+
 # Where the Idempotency middleware leaves a create's claim on its key (service.api.idempotency).
 CLAIM_STATE = "idempotency_claim"
 
@@ -124,8 +132,7 @@ async def get_claim(
         str | None,
         Header(
             alias="Idempotency-Key",
-            pattern=r'^"?[ -~]+"?$',
-            max_length=MAX_KEY_LENGTH + 2,
+            pattern=_KEY_PATTERN,
             description="Any unique string (a UUID is ideal). A retry with the same key and "
             "body gets the first answer again (with `Idempotent-Replayed: true`) instead of a "
             "second resource; the same key with another body is refused (422); a retry while "

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from starlette.convertors import Convertor, register_url_convertor
 
 from service import usecases
 from service.api.deps import AccountDep, CalendarBody, ClaimDep, CreatesDep, DbDep, NowDep
@@ -23,6 +24,7 @@ from service.api.schemas import (
     InterviewOut,
     InterviewUpdate,
     Label,
+    Name,
     OutcomeCreate,
     OutcomeLogged,
     OutcomeOut,
@@ -35,6 +37,23 @@ from service.idempotency import Answer, json_answer
 from service.usecases import OutcomeView
 
 router = APIRouter(prefix="/v1/interviews", tags=["interviews"])
+
+
+class _InterviewId(Convertor[str]):
+    """Any path segment but "import", which is a path of its own: PATCH /v1/interviews/import is
+    a 405, not a request about an interview whose id is "import". Ids are checked as everywhere
+    else, by the route's parameter."""
+
+    regex = "(?!import$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("interview_id", _InterviewId())
 
 InterviewId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -145,7 +164,7 @@ def list_interviews(
     db: DbDep,
     account: AccountDep,
     candidate_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    company: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    company: Annotated[Name | None, Query()] = None,
     starts_after: Annotated[
         Instant | None, Query(description="Only interviews starting at or after this instant.")
     ] = None,
@@ -167,7 +186,7 @@ def list_interviews(
     return Page[InterviewOut](items=[InterviewOut.of(i) for i in page], next_cursor=next_cursor)
 
 
-@router.get("/{interview_id}", name="get_interview", responses=problems(404))
+@router.get("/{interview_id:interview_id}", name="get_interview", responses=problems(404))
 def get_interview(
     interview_id: InterviewId, db: DbDep, account: AccountDep, now: NowDep
 ) -> InterviewDetail:
@@ -175,7 +194,7 @@ def get_interview(
     return InterviewDetail.of_view(usecases.get_interview(db, account, interview_id, now), now)
 
 
-@router.patch("/{interview_id}", name="update_interview", responses=problems(404))
+@router.patch("/{interview_id:interview_id}", name="update_interview", responses=problems(404))
 def update_interview(
     interview_id: InterviewId, body: InterviewUpdate, db: DbDep, account: AccountDep, now: NowDep
 ) -> InterviewDetail:
@@ -186,7 +205,7 @@ def update_interview(
 
 
 @router.delete(
-    "/{interview_id}",
+    "/{interview_id:interview_id}",
     name="delete_interview",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problems(404),

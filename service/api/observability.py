@@ -78,6 +78,7 @@ class Observability:
         token = request_id.set(rid)
         status = 500
         started_answer = False
+        failed = False
 
         async def sending(message: Message) -> None:
             nonlocal status, started_answer
@@ -94,6 +95,11 @@ class Observability:
             if not started_answer:
                 with contextlib.suppress(Exception):
                     await STOPPING(scope, receive, sending)
+        except Exception:
+            # The server logs the error as it leaves: with this request's id, still set. (Each
+            # request runs in a task of its own, so the id goes no further.)
+            failed = True
+            raise
         finally:
             seconds = time.perf_counter() - started
             method = scope["method"]
@@ -113,4 +119,5 @@ class Observability:
                     "duration_ms": round(seconds * 1000, 2),
                 },
             )
-            request_id.reset(token)
+            if not failed:
+                request_id.reset(token)

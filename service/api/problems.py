@@ -1,6 +1,7 @@
 """Every error leaves as application/problem+json (RFC 9457), and none carries a stack trace."""
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -46,6 +47,8 @@ def _field_errors(error: RequestValidationError) -> list[FieldError]:
         message = str(item.get("msg", "is not valid"))
         if item.get("type") == "extra_forbidden":
             message = "is not a known field"
+        elif item.get("type") == "value_error" and "error" in item.get("ctx", {}):
+            message = str(item["ctx"]["error"])  # our own words, without pydantic's prefix
         elif item.get("type") == "json_invalid":
             message = f"is not valid JSON ({item.get('ctx', {}).get('error', 'syntax error')})"
         found.append(FieldError(loc=_location(tuple(item.get("loc", ()))), message=message))
@@ -93,11 +96,19 @@ def install(app: FastAPI, retry_after_seconds: int) -> None:
         return problem(422, "Invalid request", detail, errors=errors)
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, error: HTTPException) -> JSONResponse:
+    async def _http(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 400 and isinstance(error.__cause__, UnicodeDecodeError):
+            # FastAPI's answer to a JSON body that is not UTF-8; any other bad JSON is a 422.
+            errors = [FieldError(loc="body", message="is not valid JSON (not UTF-8 text)")]
+            return problem(422, "Invalid request", "body: is not UTF-8 text", errors=errors)
         detail = error.detail if isinstance(error.detail, str) else "request refused"
+        headers = dict(error.headers) if error.headers else None
         if error.status_code == 404:
             detail = "no such resource"
-        headers = dict(error.headers) if error.headers else None
+        elif error.status_code == 405:
+            allowed = ", ".join(allowed_methods(request.app, request.url.path))
+            headers = {**(headers or {}), "Allow": allowed}
+            detail = f"{request.method} is not allowed here; this path takes {allowed}"
         return problem(error.status_code, _title(error.status_code), detail, headers=headers)
 
     @app.exception_handler(DisconnectionError)
@@ -118,6 +129,18 @@ def install(app: FastAPI, retry_after_seconds: int) -> None:
     async def _unexpected(_request: Request, _error: Exception) -> JSONResponse:
         log.exception("unhandled error")
         return problem(500, "Internal error", "the request failed; it has been logged")
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the spec documents on this path. Starlette's 405 names only the methods of
+    the first route that matched, and each method is a route of its own here."""
+    matched: dict[int, set[str]] = {}
+    for template, operations in app.openapi()["paths"].items():
+        parts = re.split(r"\{\w+\}", template)
+        if re.fullmatch("[^/]+".join(re.escape(part) for part in parts), path):
+            # /v1/interviews/import is that path, not the interview whose id is "import".
+            matched.setdefault(len(parts), set()).update(m.upper() for m in operations)
+    return sorted(matched[min(matched)]) if matched else []
 
 
 def is_outage(error: DBAPIError) -> bool:

@@ -14,24 +14,27 @@ def sent(answer: Answer) -> Response:
     return Response(answer.body, status_code=answer.status, headers=answer.headers)
 
 
+# What each problem status means, wherever the spec documents it.
+DESCRIBED = {
+    400: "A malformed header: Idempotency-Key or Content-Length.",
+    401: "Missing, unknown or revoked API key.",
+    404: "No such resource in this account.",
+    409: "The request conflicts with the stored state.",
+    413: "The request body is over its size limit.",
+    415: "The request body is not of a type this route takes.",
+    422: "The request is not valid; `detail` says why.",
+    429: "Too many requests for this API key or feed; retry after `Retry-After` seconds.",
+    503: "The database is unavailable; retry after `Retry-After` seconds.",
+}
+
+
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for these problem statuses (401, 422, 429 and 503 always)."""
-    described = {
-        400: "A malformed header: Idempotency-Key or Content-Length.",
-        401: "Missing, unknown or revoked API key.",
-        404: "No such resource in this account.",
-        409: "The request conflicts with the stored state.",
-        413: "The request body is over its size limit.",
-        415: "The request body is not of a type this route takes.",
-        422: "The request is not valid; `detail` says why.",
-        429: "Too many requests for this API key or feed; retry after `Retry-After` seconds.",
-        503: "The database is unavailable; retry after `Retry-After` seconds.",
-    }
     wanted = sorted({401, 422, 429, 503, *statuses})
     return {
         status: {
             "model": Problem,
-            "description": described[status],
+            "description": DESCRIBED[status],
             "content": {"application/problem+json": {}},
         }
         for status in wanted

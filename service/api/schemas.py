@@ -6,7 +6,8 @@ import base64
 import binascii
 import json
 import re
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Annotated, Any, ClassVar, Generic, Literal, Self, TypeVar
 from zoneinfo import ZoneInfo
@@ -19,9 +20,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    StringConstraints,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     model_validator,
 )
+from pydantic import Strict as StrictValue
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from service.domain.cadence import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.domain.model import (
@@ -43,35 +48,109 @@ from service.domain.model import (
 from service.errors import InvalidInput
 from service.usecases import FeedTokenRecord, FollowUpRecord, InterviewView
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# What text may not hold, as regular-expression ranges that read the same in JSON Schema
+# (ECMA-262), Python and Rust. A name, title or company sits on one line of a calendar: no line
+# break or other control character. Notes and addresses may run over lines and hold tabs.
+_ONE_LINE = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
+_MULTILINE = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+# JSON can carry half of a UTF-16 pair alone, which no database can store as text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _printable(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("must not contain control characters")
-    return value
+@dataclass(frozen=True)
+class _Text:
+    """A text field of at most `max_length` characters, stripped of surrounding spaces. Length
+    and characters are checked on the text as sent, so the schema says exactly what passes."""
+
+    max_length: int
+    lines: bool = False
+
+    def check(self, value: str) -> str:
+        if len(value) > self.max_length:
+            raise ValueError(f"must be at most {self.max_length} characters")
+        found = re.search(f"[{self.refused}]", value)
+        if found:
+            what = "control characters" if self.lines else "line breaks or control characters"
+            raise ValueError(f"must not contain {what} (found U+{ord(found.group()):04X})")
+        if _SURROGATE.search(value):
+            raise ValueError("must be Unicode text (found a lone surrogate)")
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        if self.lines:
+            # One line end everywhere, as the feeds write it.
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return value
+
+    @property
+    def refused(self) -> str:
+        return _MULTILINE if self.lines else _ONE_LINE
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": self.max_length,
+            "pattern": f"^[^{self.refused}]*$",
+        }
 
 
-def _bounded(max_length: int) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length)
+@dataclass(frozen=True)
+class _Matching:
+    """A string that matches `pattern` whole, as sent (nothing is stripped)."""
+
+    pattern: str
+    max_length: int
+    message: str
+
+    def check(self, value: str) -> str:
+        if len(value) > self.max_length or not re.fullmatch(self.pattern, value):
+            raise ValueError(self.message)
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"type": "string", "maxLength": self.max_length, "pattern": f"^{self.pattern}$"}
 
 
-Name = Annotated[str, _bounded(200), AfterValidator(_printable)]
-Title = Annotated[str, _bounded(200), AfterValidator(_printable)]
-Label = Annotated[str, _bounded(100), AfterValidator(_printable)]
-Location = Annotated[str, _bounded(500), AfterValidator(_printable)]
-Notes = Annotated[str, _bounded(4000), AfterValidator(_printable)]
+Name = Annotated[str, _Text(200)]
+Title = Annotated[str, _Text(200)]
+Label = Annotated[str, _Text(100)]
+Location = Annotated[str, _Text(500, lines=True)]
+Notes = Annotated[str, _Text(4000, lines=True)]
+# Anything but whitespace and control characters around one @ and a dot in the domain. Spelled
+# out, as `\s` means other characters in each regular-expression dialect.
+_ADDRESS_PART = (
+    r"[^@\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+)
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-    AfterValidator(_printable),
+    _Matching(
+        rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}",
+        254,
+        "must be an email address such as jane.doe@example.com, without spaces or control "
+        "characters",
+    ),
 ]
 Phone = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True,
-        max_length=40,
-        pattern=r"^[+(]?[0-9][0-9 ().\-/]{1,30}(\s*(x|ext\.?)\s*[0-9]{1,6})?$",
+    _Matching(
+        r"[+(]?[0-9][0-9 ().\-/]{1,30}( *(x|ext\.?) *[0-9]{1,6})?",
+        40,
+        "must be a phone number such as +1 212 555 0100 (ext 12)",
     ),
 ]
 ClockTime = Annotated[
@@ -80,7 +159,10 @@ ClockTime = Annotated[
 ]
 # Ids are integer columns: 32 bits on PostgreSQL. A larger one names nothing, so it is refused.
 MAX_ID = 2**31 - 1
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Numbers and booleans in bodies are JSON numbers and booleans: true is not 1, nor "2" two.
+Integer = Annotated[int, StrictValue()]
+Boolean = Annotated[bool, StrictValue()]
+Id = Annotated[Integer, Field(ge=1, le=MAX_ID)]
 
 
 def _iana(name: str) -> str:
@@ -213,13 +295,15 @@ def decode_cursor(cursor: str, *types: type) -> tuple[Any, ...]:
                 value = datetime.fromisoformat(value)
                 if value.tzinfo is None:
                     raise ValueError
+                # An instant at either end of the calendar may have no UTC form (OverflowError).
+                value = value.astimezone(UTC)
             elif not isinstance(value, kind) or isinstance(value, bool):
                 raise ValueError
             if isinstance(value, int) and not 1 <= value <= MAX_ID:
                 raise ValueError
             decoded.append(value)
         return tuple(decoded)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+    except (ValueError, TypeError, OverflowError, binascii.Error) as error:
         raise InvalidInput(
             "cursor is not valid; pass next_cursor from the previous page"
         ) from error
@@ -256,19 +340,19 @@ class BusinessHoursBody(Strict):
 class PolicyBody(Strict):
     """Overrides of the cadence's numbers for one candidate; anything left out keeps its default."""
 
-    thank_you_within_hours: int = Field(default=24, ge=1, le=168)
-    email_within_hours: int = Field(default=2, ge=0, le=24)
-    mail_by_hour: int = Field(default=18, ge=0, le=23)
-    references_within_hours: int = Field(default=48, ge=1, le=336)
-    receipt_call_after_hours: int = Field(default=48, ge=0, le=336)
-    receipt_call_before_hours: int = Field(default=72, ge=1, le=336)
-    first_follow_up_after_days: int = Field(default=7, ge=1, le=60)
-    email_follow_up_window_days: int = Field(default=14, ge=1, le=90)
-    retry_after_days: int = Field(default=7, ge=1, le=60)
-    max_conversations: int = Field(default=3, ge=1, le=20)
-    max_attempts: int = Field(default=5, ge=1, le=20)
-    extended_weeks: int = Field(default=12, ge=1, le=52)
-    materials_within_hours: int = Field(default=24, ge=1, le=168)
+    thank_you_within_hours: Integer = Field(default=24, ge=1, le=168)
+    email_within_hours: Integer = Field(default=2, ge=0, le=24)
+    mail_by_hour: Integer = Field(default=18, ge=0, le=23)
+    references_within_hours: Integer = Field(default=48, ge=1, le=336)
+    receipt_call_after_hours: Integer = Field(default=48, ge=0, le=336)
+    receipt_call_before_hours: Integer = Field(default=72, ge=1, le=336)
+    first_follow_up_after_days: Integer = Field(default=7, ge=1, le=60)
+    email_follow_up_window_days: Integer = Field(default=14, ge=1, le=90)
+    retry_after_days: Integer = Field(default=7, ge=1, le=60)
+    max_conversations: Integer = Field(default=3, ge=1, le=20)
+    max_attempts: Integer = Field(default=5, ge=1, le=20)
+    extended_weeks: Integer = Field(default=12, ge=1, le=52)
+    materials_within_hours: Integer = Field(default=24, ge=1, le=168)
 
     def to_domain(self) -> Policy:
         return Policy(**self.model_dump())
@@ -403,7 +487,7 @@ class ContactBody(Strict):
     phone: Phone | None = None
     address: Location | None = None
     preferred_channel: Channel | None = None
-    primary: bool = False
+    primary: Boolean = False
 
     def to_domain(self, contact_id: int | None = None) -> Contact:
         return Contact(id=contact_id, **self.model_dump())
@@ -417,7 +501,7 @@ class ContactUpdate(Strict):
     phone: Phone | None = None
     address: Location | None = None
     preferred_channel: Channel | None = None
-    primary: bool = None  # type: ignore[assignment]
+    primary: Boolean = None  # type: ignore[assignment]
 
 
 class ContactOut(BaseModel):
@@ -485,12 +569,12 @@ class InterviewCreate(InterviewFields):
     job_number: Label | None = None
     starts_at: Instant
     ends_at: Instant | None = Field(default=None, description="Defaults to one hour after start.")
-    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
     timezone: TimeZone | None = Field(
         default=None, description="Where the interview takes place; defaults to the candidate's."
     )
     format: Format
-    round: int = Field(default=1, ge=1, le=20)
+    round: Integer = Field(default=1, ge=1, le=20)
     location: Location | None = None
     process: Process = Process.STANDARD
     decision_date: Day | None = Field(
@@ -514,10 +598,10 @@ class InterviewUpdate(InterviewFields):
     job_number: Label | None = None
     starts_at: Instant = None  # type: ignore[assignment]
     ends_at: Instant = None  # type: ignore[assignment]
-    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
     timezone: TimeZone = None  # type: ignore[assignment]
     format: Format = None  # type: ignore[assignment]
-    round: int = Field(default=None, ge=1, le=20)  # type: ignore[assignment]
+    round: Integer = Field(default=None, ge=1, le=20)  # type: ignore[assignment]
     location: Location | None = None
     process: Process = None  # type: ignore[assignment]
     decision_date: Day | None = None
@@ -765,10 +849,10 @@ class PreviewRequest(InterviewFields):
     job_number: Label | None = None
     starts_at: Instant
     ends_at: Instant | None = None
-    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
     timezone: TimeZone | None = None
     format: Format
-    round: int = Field(default=1, ge=1, le=20)
+    round: Integer = Field(default=1, ge=1, le=20)
     location: Location | None = None
     process: Process = Process.STANDARD
     decision_date: Day | None = None

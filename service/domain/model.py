@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from importlib import resources
+from zoneinfo import ZoneInfo
 
 DEFAULT_DURATION = timedelta(minutes=60)
 MAX_DURATION = timedelta(hours=24)
@@ -47,10 +48,16 @@ class Channel(StrEnum):
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+# Listed in the tz database, but a placeholder for "no zone set", not a place.
+_NOT_PLACES = frozenset({"Factory"})
+
+
 @cache
 def known_timezones() -> frozenset[str]:
-    """Every IANA zone name this machine's time-zone database knows."""
-    return frozenset(available_timezones())
+    """Every IANA zone name, as the tzdata package lists them: the same on every host (a host's
+    own zone files add names such as "localtime", which means whatever that host is set to)."""
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(listed) - _NOT_PLACES
 
 
 def zone(name: str) -> ZoneInfo:

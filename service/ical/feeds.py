@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from icalendar import Calendar
+from icalendar import Calendar, vText
 
 from service.ical import timezones
 from service.ical.events import END as END_EVENT
@@ -37,6 +37,16 @@ class FeedEvent(NamedTuple):
     alarm: str
 
 
+# Characters a TEXT value cannot hold, even escaped (RFC 5545 §3.3.11): controls other than tab
+# and line ends, which the escaping writes as \n.
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> vText:
+    """A TEXT value; icalendar leaves NAME and the X-WR- properties unescaped unless told."""
+    return vText(_UNWRITABLE.sub("", value))
+
+
 @lru_cache(maxsize=256)
 def header(name: str, description: str, timezone: str) -> str:
     """The calendar's properties: its name for every client, and how often to refresh."""
@@ -44,10 +54,10 @@ def header(name: str, description: str, timezone: str) -> str:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("name", name)
-    calendar.add("x-wr-calname", name)
-    calendar.add("description", description)
-    calendar.add("x-wr-caldesc", description)
+    calendar.add("name", _text(name))
+    calendar.add("x-wr-calname", _text(name))
+    calendar.add("description", _text(description))
+    calendar.add("x-wr-caldesc", _text(description))
     calendar.add("x-wr-timezone", timezone)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")

@@ -25,6 +25,25 @@ def test_a_body_over_the_limit_is_refused_with_413_and_stores_nothing(
     assert count_rows("candidates") == 0
 
 
+def test_answers_of_the_outer_layers_carry_the_security_headers(
+    client: TestClient, auth: Headers
+) -> None:
+    """A 413 from the body limit, a 400 for a garbled length: answered before any route."""
+    answers = [
+        client.post("/v1/candidates", content=_huge_candidate(), headers={**auth, **JSON}),
+        client.post(
+            "/v1/candidates", content=b"{}", headers={**auth, **JSON, "Content-Length": "x"}
+        ),
+    ]
+    for response in answers:
+        assert response.status_code in (400, 413)
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "default-src 'none'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-request-id"]
+
+
 def test_a_streamed_body_is_cut_off_at_the_limit(
     client: TestClient, auth: Headers, count_rows: Callable[[str], int]
 ) -> None:

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from service.config import Settings
+from service.db.session import Database
+from tests.builders import candidate_body
 from tests.conftest import EmptyDatabases
-from tests.system.servers import Server
+from tests.system.servers import Server, new_api_key
 
 pytestmark = pytest.mark.slow
 
@@ -47,3 +51,34 @@ def test_the_server_logs_json_lines_with_request_ids(
     finally:
         quiet.stop()
     assert not [line for line in _lines(quiet.log) if line["logger"] == "service.access"]
+
+
+def test_error_lines_carry_the_request_id(databases: EmptyDatabases, tmp_path: Path) -> None:
+    url = databases.new()
+    server = Server(url, tmp_path / "error.log")
+    server.start()
+    try:
+        auth = {"Authorization": f"Bearer {new_api_key(url, 'acme')}"}
+        made = httpx.post(f"{server.url}/v1/candidates", json=candidate_body(), headers=auth)
+        assert made.status_code == 201
+        # A row no release writes (an unknown policy number): reading it is a real 500.
+        db = Database(Settings(database_url=url))
+        try:
+            with db.engine.begin() as connection:
+                connection.execute(text("UPDATE candidates SET policy = '{\"bogus\": 1}'"))
+        finally:
+            db.dispose()
+        failed = httpx.get(
+            f"{server.url}/v1/candidates/{made.json()['id']}",
+            headers={**auth, "X-Request-ID": "trace-500"},
+        )
+    finally:
+        server.stop()
+    assert failed.status_code == 500
+    assert failed.headers["x-request-id"] == "trace-500"
+    assert failed.headers["x-content-type-options"] == "nosniff"
+    errors = [line for line in _lines(server.log) if line["level"] == "ERROR"]
+    assert errors, server.log.read_text()
+    assert all(line["request_id"] == "trace-500" for line in errors), errors
+    access = [line for line in _lines(server.log) if line["logger"] == "service.access"]
+    assert any(line["status"] == 500 and line["request_id"] == "trace-500" for line in access)
