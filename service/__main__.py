@@ -38,7 +38,8 @@ def serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         log_config=logs.config(settings.log_level, settings.log_format),
         access_log=False,
-        proxy_headers=True,
+        # The app applies X-Forwarded-* itself, from FORWARDED_ALLOW_IPS (service.api.proxies).
+        proxy_headers=False,
         server_header=False,
     )
     return 0

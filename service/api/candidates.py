@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
-from service.api.deps import AccountDep, ClaimDep, DbDep, NowDep, SettingsDep
+from service.api.deps import AccountDep, BaseUrlDep, ClaimDep, DbDep, NowDep
 from service.api.responses import creates, problems
 from service.api.schemas import (
     MAX_ID,
@@ -21,16 +21,15 @@ from service.api.schemas import (
     decode_cursor,
     encode_cursor,
 )
-from service.config import Settings
 
 router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 
 CandidateId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def feed_urls(settings: Settings, token: str) -> Feed:
+def feed_urls(base_url: str, token: str) -> Feed:
     """The https and webcal forms of a candidate's feed URL, and its subscribe page."""
-    page = f"{settings.base_url}/feeds/{token}"
+    page = f"{base_url}/feeds/{token}"
     https = f"{page}.ics"
     return Feed(https=https, webcal="webcal://" + https.split("://", 1)[1], page=page)
 
@@ -46,7 +45,7 @@ def create_candidate(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    settings: SettingsDep,
+    base_url: BaseUrlDep,
     response: Response,
     claim: ClaimDep,
 ) -> CandidateCreated:
@@ -54,7 +53,7 @@ def create_candidate(
     candidate, token = usecases.create_candidate(db, account, body.to_fields(), now, claim)
     out = CandidateOut.of(candidate)
     response.headers["Location"] = f"/v1/candidates/{out.id}"
-    return CandidateCreated(**out.model_dump(), feed=feed_urls(settings, token))
+    return CandidateCreated(**out.model_dump(), feed=feed_urls(base_url, token))
 
 
 @router.get("", name="list_candidates", responses=problems())
@@ -115,7 +114,7 @@ def create_feed(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    settings: SettingsDep,
+    base_url: BaseUrlDep,
     claim: ClaimDep,
     body: FeedCreate | None = None,
 ) -> FeedCreated:
@@ -124,7 +123,7 @@ def create_feed(
     interview_id = body.interview_id if body else None
     issued = usecases.create_feed(db, account, candidate_id, interview_id, now, claim)
     out = FeedOut.of(issued.record)
-    return FeedCreated(**out.model_dump(), **feed_urls(settings, issued.token).model_dump())
+    return FeedCreated(**out.model_dump(), **feed_urls(base_url, issued.token).model_dump())
 
 
 @router.get("/{candidate_id}/feeds", name="list_feeds", responses=problems(404))
