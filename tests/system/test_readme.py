@@ -170,7 +170,7 @@ def test_the_container_runs_what_make_run_runs() -> None:
     assert "-m service serve" in run_recipe
     assert "python -m service serve" in README
     assert re.search(r"^USER (?!root)\w+", dockerfile, flags=re.MULTILINE)
-    for path in re.findall(r"^COPY (\S+) ", dockerfile, flags=re.MULTILINE):
+    for path in re.findall(r"^COPY (?!--from)(\S+) ", dockerfile, flags=re.MULTILINE):
         assert (ROOT / path).exists(), path
 
 
