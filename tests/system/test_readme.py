@@ -180,7 +180,10 @@ def test_compose_runs_the_deployment_the_readme_describes() -> None:
     app, migrate = services["app"], services["migrate"]
     assert app["command"] == ["python", "-m", "service", "serve"]
     assert migrate["command"] == ["python", "-m", "service", "migrate"]
-    assert app["build"] == migrate["build"] == "."
+    # One image, built for migrate; the app runs it and never pulls it.
+    assert migrate["build"] == "." and "build" not in app
+    assert app["image"] == migrate["image"] == "interview-followup"
+    assert app["pull_policy"] == "never"
     assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
     for service in (app, migrate):
@@ -191,5 +194,5 @@ def test_compose_runs_the_deployment_the_readme_describes() -> None:
         assert database.database == services["db"]["environment"]["POSTGRES_DB"]
         assert settings["RATE_LIMIT_STORAGE"].startswith("redis://redis:")
         Settings(**{name.lower(): value for name, value in settings.items()})  # all understood
-    assert app["ports"] == ["8000:8000"]
+    assert app["ports"] == ["127.0.0.1:8000:8000"]
     assert "docker compose up" in README and "RATE_LIMIT_STORAGE=redis://" in README
