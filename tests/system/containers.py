@@ -7,24 +7,32 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "interview-followup"  # the README's name for it
-INTERVIEW = {
-    "company": "Acme Corp",
-    "role": "Sales Manager",
-    "starts_at": "2027-03-02T14:00:00-05:00",
-    "format": "in_person",
-    "process": "standard",
-    "contacts": [{"name": "Jane Doe", "role": "hiring_manager", "email": "jane@acme.example"}],
-}
 REQUIRED = os.environ.get("REQUIRE_CONTAINERS") == "1"
 # The certificates this machine's administrator added to its trust store (Debian's place for
 # them): a build behind a TLS-inspecting proxy must trust them too.
 LOCAL_CERTIFICATES = Path("/usr/local/share/ca-certificates")
+
+
+def interview_body(candidate_id: int) -> dict[str, object]:
+    """An interview a week from now: the server runs on the real clock, and its feeds hold the
+    last 90 days and what is ahead."""
+    starts_at = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    return {
+        "candidate_id": candidate_id,
+        "company": "Acme Corp",
+        "role": "Sales Manager",
+        "starts_at": starts_at.isoformat(),
+        "format": "in_person",
+        "process": "standard",
+        "contacts": [{"name": "Jane Doe", "role": "hiring_manager", "email": "jane@acme.example"}],
+    }
 
 
 def unavailable(reason: str) -> None:

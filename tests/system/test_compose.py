@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from tests.system.containers import (
-    INTERVIEW,
     ROOT,
     answers,
     build_arguments,
     curl,
     docker,
+    interview_body,
     require_engine,
     unavailable,
     wait_for,
@@ -99,7 +99,7 @@ def test_compose_runs_the_readme_s_deployment(project: Project) -> None:
     assert status == 201, answer
     candidate = json.loads(answer)
     assert candidate["feed"]["https"].startswith(f"{project.base}/feeds/")
-    body = json.dumps({"candidate_id": candidate["id"], **INTERVIEW})
+    body = json.dumps(interview_body(candidate["id"]))
     status, answer = curl("-X", "POST", f"{project.base}/v1/interviews", *auth, "-d", body)
     assert status == 201, answer
     status, calendar = curl(candidate["feed"]["https"])

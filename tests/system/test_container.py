@@ -18,11 +18,11 @@ from sqlalchemy import create_engine, text
 from tests.conftest import EmptyDatabases
 from tests.system.containers import (
     IMAGE,
-    INTERVIEW,
     answers,
     build_arguments,
     curl,
     docker,
+    interview_body,
     local_certificate_lines,
     require_engine,
     wait_for,
@@ -147,7 +147,7 @@ def test_the_container_keeps_the_readme_s_promises(build: Build, containers: Con
     assert feed["https"].startswith(f"{base}/feeds/"), feed
     assert feed["webcal"] == "webcal://" + feed["https"].removeprefix("http://")
 
-    body = json.dumps({"candidate_id": candidate["id"], **INTERVIEW})
+    body = json.dumps(interview_body(candidate["id"]))
     status_code, answer = curl("-X", "POST", f"{base}/v1/interviews", *auth, "-d", body)
     assert status_code == 201, answer
     assert json.loads(answer)["followups"]
