@@ -42,7 +42,8 @@ def serve(args: argparse.Namespace) -> int:
         log_level=settings.log_level,
         log_config=logs.config(settings.log_level, settings.log_format),
         access_log=False,
-        proxy_headers=True,
+        # The app applies X-Forwarded-* itself, from FORWARDED_ALLOW_IPS (service.api.proxies).
+        proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds / 2)),
     )

@@ -22,7 +22,12 @@ class Settings(BaseSettings):
     public_base_url: str = Field(
         default="",
         description="Base of the feed URLs handed out (https://calendar.example.org); "
-        "defaults to http://HOST:PORT.",
+        "if empty, the address each request came to.",
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1,::1",
+        description="Proxies whose X-Forwarded-Proto, -For and -Host are believed: addresses "
+        "and networks, comma-separated, or * for any (uvicorn's setting of the same name).",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = Field(
@@ -86,11 +91,6 @@ class Settings(BaseSettings):
         if value:
             parse(value)  # raises ValueError on anything but "N/period"
         return value
-
-    @property
-    def base_url(self) -> str:
-        """Where clients reach this service, without a trailing slash."""
-        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache

@@ -14,6 +14,7 @@ from service.api import candidates, feeds, followups, health, interviews, proble
 from service.api.hardening import BodyLimit, SecurityHeaders
 from service.api.idempotency import Idempotency
 from service.api.observability import Observability
+from service.api.proxies import ProxyHeaders
 from service.api.rate_limits import Limits, RateLimit
 from service.api.writer import Creates, InProcess, WriterProcess
 from service.config import Settings, get_settings
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RateLimit, limits=limits)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(ProxyHeaders, trusted=settings.forwarded_allow_ips)
     return app

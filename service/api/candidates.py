@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from service import usecases
-from service.api.deps import AccountDep, ClaimDep, DbDep, NowDep, SettingsDep
+from service.api.deps import AccountDep, BaseUrlDep, ClaimDep, DbDep, NowDep
 from service.api.responses import creates, problems, sent
 from service.api.schemas import (
     MAX_ID,
@@ -21,7 +21,6 @@ from service.api.schemas import (
     decode_cursor,
     encode_cursor,
 )
-from service.config import Settings
 from service.domain.model import Candidate
 from service.idempotency import Answer, json_answer
 
@@ -30,9 +29,9 @@ router = APIRouter(prefix="/v1/candidates", tags=["candidates"])
 CandidateId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def feed_urls(settings: Settings, token: str) -> Feed:
+def feed_urls(base_url: str, token: str) -> Feed:
     """The https and webcal forms of a candidate's feed URL, and its subscribe page."""
-    page = f"{settings.base_url}/feeds/{token}"
+    page = f"{base_url}/feeds/{token}"
     https = f"{page}.ics"
     return Feed(https=https, webcal="webcal://" + https.split("://", 1)[1], page=page)
 
@@ -49,7 +48,7 @@ def create_candidate(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    settings: SettingsDep,
+    base_url: BaseUrlDep,
     claim: ClaimDep,
 ) -> Response:
     """Create a candidate. The answer holds their secret feed URL; it is shown only here."""
@@ -57,7 +56,7 @@ def create_candidate(
     def answer(created: tuple[Candidate, str]) -> Answer:
         candidate, token = created
         out = CandidateOut.of(candidate)
-        made = CandidateCreated(**out.model_dump(), feed=feed_urls(settings, token))
+        made = CandidateCreated(**out.model_dump(), feed=feed_urls(base_url, token))
         return json_answer(201, made.model_dump_json(), f"/v1/candidates/{out.id}")
 
     return sent(
@@ -128,7 +127,7 @@ def create_feed(
     db: DbDep,
     account: AccountDep,
     now: NowDep,
-    settings: SettingsDep,
+    base_url: BaseUrlDep,
     claim: ClaimDep,
     body: FeedCreate | None = None,
 ) -> Response:
@@ -137,7 +136,7 @@ def create_feed(
 
     def answer(issued: usecases.IssuedFeed) -> Answer:
         out = FeedOut.of(issued.record)
-        made = FeedCreated(**out.model_dump(), **feed_urls(settings, issued.token).model_dump())
+        made = FeedCreated(**out.model_dump(), **feed_urls(base_url, issued.token).model_dump())
         return json_answer(201, made.model_dump_json())
 
     interview_id = body.interview_id if body else None

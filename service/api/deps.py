@@ -37,6 +37,13 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_base_url(request: Request) -> str:
+    """Where clients reach this service, without a trailing slash: PUBLIC_BASE_URL, else the
+    address this request came to (its Host, or what a trusted proxy forwarded)."""
+    settings: Settings = request.app.state.settings
+    return (settings.public_base_url or str(request.base_url)).rstrip("/")
+
+
 async def get_now() -> datetime:
     return datetime.now(UTC)
 
@@ -61,6 +68,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 CreatesDep = Annotated[Creates, Depends(get_creates)]
 FeedCacheDep = Annotated[FeedCache, Depends(get_feed_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+BaseUrlDep = Annotated[str, Depends(get_base_url)]
 NowDep = Annotated[datetime, Depends(get_now)]
 
 _bearer = HTTPBearer(

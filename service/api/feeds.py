@@ -22,8 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service import usecases
 from service.api import subscribe
 from service.api.candidates import feed_urls
-from service.api.deps import DbDep, FeedCacheDep, NowDep, SettingsDep, now_of
-from service.config import Settings
+from service.api.deps import BaseUrlDep, DbDep, FeedCacheDep, NowDep, now_of
 from service.db.session import Database
 from service.ical.feeds import FeedCache
 
@@ -90,20 +89,20 @@ def _wants_page(accept: str) -> bool:
     return "text/html" in accept and "text/calendar" not in accept
 
 
-def subscribe_page(token: str, db: DbDep, now: NowDep, settings: SettingsDep) -> HTMLResponse:
+def subscribe_page(token: str, db: DbDep, now: NowDep, base_url: BaseUrlDep) -> HTMLResponse:
     """The feed's subscribe page: what the calendar holds, and one-click links to add it to
     Google Calendar, Outlook or Apple Calendar."""
     if not _TOKEN.fullmatch(token):
         raise HTTPException(404)
-    return _page(db, token, now, settings)
+    return _page(db, token, now, base_url)
 
 
-def _page(db: Database, token: str, now: datetime, settings: Settings) -> HTMLResponse:
+def _page(db: Database, token: str, now: datetime, base_url: str) -> HTMLResponse:
     summary = usecases.describe_feed(db, token, now)
     if summary is None:
         raise HTTPException(404)
     return HTMLResponse(
-        subscribe.page(summary, feed_urls(settings, token).https),
+        subscribe.page(summary, feed_urls(base_url, token).https),
         headers={
             "Content-Security-Policy": subscribe.CSP,
             "Referrer-Policy": "no-referrer",
@@ -120,7 +119,7 @@ async def read_feed(
     db: DbDep,
     now: NowDep,
     cache: FeedCacheDep,
-    settings: SettingsDep,
+    base_url: BaseUrlDep,
     alarms: Annotated[bool, Query(description="Include reminders (VALARM).")] = True,
     interviews: Annotated[bool, Query(description="Include the interviews themselves.")] = True,
     if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -132,7 +131,7 @@ async def read_feed(
         raise HTTPException(404)
     head = request.method == "HEAD"
     if not head and _wants_page(request.headers.get("accept", "")):
-        return await run_in_threadpool(_page, db, token, now, settings)
+        return await run_in_threadpool(_page, db, token, now, base_url)
 
     wanted = _lacks(if_none_match, if_modified_since)
     # FeedPolls (below) answers what it can from memory before this route is reached.

@@ -2,7 +2,9 @@
 other serves, down to the bytes and ETag of the feeds."""
 
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -12,6 +14,16 @@ from tests.conftest import EmptyDatabases
 from tests.system.servers import Server, new_api_key
 
 pytestmark = pytest.mark.slow
+
+NEW_YORK = ZoneInfo("America/New_York")  # the candidate's zone
+
+
+def _next_week() -> datetime:
+    """14:00 in New York a week from today: the servers run on the real clock, and a feed holds
+    the last 90 days and what is ahead, so the interview stays in it whatever day this runs."""
+    return (datetime.now(NEW_YORK) + timedelta(days=7)).replace(
+        hour=14, minute=0, second=0, microsecond=0
+    )
 
 
 def test_two_replicas_serve_the_same_plan_and_feed(
@@ -30,7 +42,11 @@ def test_two_replicas_serve_the_same_plan_and_feed(
             httpx.Client(base_url=two.url, headers=auth) as second,
         ):
             candidate = first.post("/v1/candidates", json=candidate_body()).json()
-            created = first.post("/v1/interviews", json=interview_body(candidate["id"])).json()
+            starts_at = _next_week()
+            created = first.post(
+                "/v1/interviews",
+                json=interview_body(candidate["id"], starts_at=starts_at.isoformat()),
+            ).json()
             interview = f"/v1/interviews/{created['id']}"
             assert second.get(interview).json() == first.get(interview).json()
             assert second.get(f"{interview}/followups").json() == created["followups"]
@@ -46,7 +62,8 @@ def test_two_replicas_serve_the_same_plan_and_feed(
 
             # A change made through the second shows through the first within the second a
             # replica may answer polls from memory (FEED_REVALIDATE_SECONDS).
-            moved = second.patch(interview, json={"starts_at": "2026-12-02T14:00:00-05:00"})
+            moved_to = starts_at + timedelta(days=1)
+            moved = second.patch(interview, json={"starts_at": moved_to.isoformat()})
             assert moved.status_code == 200
             after_b = second.get(feed)
             assert after_b.headers["etag"] != a.headers["etag"]  # at once where it was made
@@ -56,7 +73,10 @@ def test_two_replicas_serve_the_same_plan_and_feed(
                 time.sleep(0.1)
             assert after_a.content == after_b.content
             assert after_a.headers["etag"] == after_b.headers["etag"]
-            assert b"20261202T140000" in after_a.content
+            assert (
+                f"DTSTART;TZID=America/New_York:{moved_to:%Y%m%dT%H%M%S}".encode()
+                in after_a.content
+            )
             assert first.get(interview).json() == moved.json()
     finally:
         one.stop()
