@@ -10,16 +10,21 @@ import logging
 import os
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
+from socket import socket
 from types import FrameType
 
 import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
 from service import logs, usecases
 from service.config import Settings, get_settings
 from service.db import migrate
 from service.db.session import Database
+from service.main import create_app
 
 
 def _now() -> datetime:
@@ -29,13 +34,9 @@ def _now() -> datetime:
 def serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     _migrate(settings)
-    # What is loaded by now (the service's modules, their libraries, the table and schema
-    # definitions) lives as long as the process: the collector need not scan it again and
-    # again, which was a tenth of a create's time.
-    gc.freeze()
     # uvicorn's access log prints raw paths, feed tokens included; the app logs its own lines.
     config = uvicorn.Config(
-        "service.main:create_app",
+        "service.__main__:served_app",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
@@ -46,9 +47,44 @@ def serve(args: argparse.Namespace) -> int:
         proxy_headers=False,
         server_header=False,
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds / 2)),
+        workers=settings.web_concurrency,
     )
-    _Server(config, settings.shutdown_grace_seconds).run()
+    if config.workers > 1:
+        _Workers(config, [config.bind_socket()], settings.shutdown_grace_seconds).run()
+    else:
+        _Server(config, settings.shutdown_grace_seconds).run()
     return 0
+
+
+def served_app() -> FastAPI:
+    """The application as `serve` runs it, in each worker process."""
+    app = create_app()
+    # What is loaded by now (the service's modules, their libraries, the table and schema
+    # definitions) lives as long as the process: the collector need not scan it again and
+    # again, which was a tenth of a create's time.
+    gc.freeze()
+    return app
+
+
+class _Workers(Multiprocess):
+    """uvicorn's worker processes (WEB_CONCURRENCY), sure to stop within the grace period: the
+    supervisor passes SIGTERM on, each worker finishes what it holds within half of it, and a
+    worker still running when the grace period is over is killed."""
+
+    def __init__(self, config: uvicorn.Config, sockets: list[socket], grace_seconds: float) -> None:
+        super().__init__(config, sockets)
+        self.grace_seconds = grace_seconds
+
+    def join_all(self) -> None:
+        deadline = time.monotonic() + self.grace_seconds
+        for worker in self.processes:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.exitcode is None:
+                logging.getLogger("service").error(
+                    "stopping: worker %s still busy after the grace period; killing it", worker.pid
+                )
+                worker.kill()
+                worker.join()
 
 
 class _Server(uvicorn.Server):
@@ -132,9 +168,6 @@ def revoke_key(args: argparse.Namespace) -> int:
 
 
 def openapi(args: argparse.Namespace) -> int:
-    from service.config import Settings
-    from service.main import create_app
-
     spec = create_app(Settings(database_url="sqlite://")).openapi()
     text = json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
     if args.output:
