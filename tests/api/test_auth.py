@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
-from service import usecases
+from service.accounts import service as accounts_service
+from service.app import create_app
 from service.config import Settings
 from service.db.session import Database
-from service.main import create_app
 
 
 @pytest.mark.parametrize(
@@ -52,9 +52,9 @@ def test_a_valid_key_is_accepted_and_a_revoked_one_is_not(
     with TestClient(always_asks) as client:
         assert client.get("/v1/candidates", headers=auth).status_code == 200
         public_id = api_key.split("_")[1]
-        assert usecases.revoke_key(db, public_id, datetime.now(UTC))
+        assert accounts_service.revoke_key(db, public_id, datetime.now(UTC))
         assert client.get("/v1/candidates", headers=auth).status_code == 401
-        assert not usecases.revoke_key(db, public_id, datetime.now(UTC))
+        assert not accounts_service.revoke_key(db, public_id, datetime.now(UTC))
 
 
 def test_a_revoked_key_stops_working_once_its_trust_runs_out(
@@ -63,7 +63,7 @@ def test_a_revoked_key_stops_working_once_its_trust_runs_out(
     app = create_app(settings.model_copy(update={"api_key_trust_seconds": 0.5}))
     with TestClient(app) as client:
         assert client.get("/v1/candidates", headers=auth).status_code == 200
-        assert usecases.revoke_key(db, api_key.split("_")[1], datetime.now(UTC))
+        assert accounts_service.revoke_key(db, api_key.split("_")[1], datetime.now(UTC))
         checked = time.monotonic()
         # Within the trust window the process still takes the key it checked…
         still = client.get("/v1/candidates", headers=auth).status_code

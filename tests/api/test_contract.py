@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.config import Settings
-from service.idempotency import InvalidKey, parse_key
-from service.main import create_app
+from service.idempotency.claims import InvalidKey, parse_key
 from tests.builders import candidate_body, contact_body, interview_body
 
 Headers = dict[str, str]

@@ -2,8 +2,8 @@
 
 from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.config import Settings
-from service.main import create_app
 
 
 def test_unknown_routes_and_methods_are_problems(client: TestClient) -> None:

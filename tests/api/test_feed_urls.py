@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.app import create_app
 from service.config import Settings
 from service.db.session import Database
-from service.main import create_app
 from tests.builders import candidate_body
 
 # What the image sets: the server listens on every interface and no public address is given.

@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar, Component
 from sqlalchemy import text
 
-from service import usecases
-from service.api.deps import get_now
+from service.accounts import service as accounts_service
+from service.app import create_app
+from service.calendar.feeds import FeedCache
 from service.config import Settings
 from service.db import migrate
 from service.db.base import Base
 from service.db.session import Database
-from service.ical.feeds import FeedCache
-from service.main import create_app
+from service.http.deps import get_now
 from tests.builders import candidate_body, feed_path, interview_body
 from tests.conformance import assert_conformant
 from tests.conftest import Clock, EmptyDatabases
@@ -516,7 +516,7 @@ def test_two_installations_share_no_uid(databases: EmptyDatabases, clock: Clock)
         migrate.upgrade(url)
         settings = Settings(database_url=url, writer_process=False)
         db = Database(settings)
-        key = usecases.create_key(db, "acme-careers", clock.now)
+        key = accounts_service.create_key(db, "acme-careers", clock.now)
         db.dispose()
         app = create_app(settings)
         app.dependency_overrides[get_now] = clock

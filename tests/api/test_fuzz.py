@@ -18,7 +18,7 @@ from schemathesis.generation.hypothesis.builder import (
     create_test,
 )
 
-from service.api.schemas import MAX_ID
+from service.http.fields import MAX_ID
 from tests.builders import candidate_body, interview_body
 from tests.conftest import EmptyDatabases
 from tests.test_openapi import SPEC

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service import idempotency, usecases
-from service.api.schemas import InterviewCreate
-from service.api.writer import answering
+from service.accounts import service as accounts_service
 from service.db.session import Database
-from service.idempotency import Claim
+from service.idempotency import claims as idempotency
+from service.idempotency.claims import Claim
+from service.interviews import service as interviews_service
+from service.interviews.schemas import InterviewCreate
+from service.interviews.writer import answering
 from tests.builders import candidate_body, contact_body, interview_body
 from tests.conftest import Clock
 
@@ -285,14 +287,16 @@ def test_a_create_committed_but_never_answered_is_replayed_not_locked(
     stored with the claim in the create's own transaction, not a key locked for a day."""
     body = json.dumps(interview_body(candidate_id)).encode()
     key = "b7c0e5d4-crashed-after-commit"
-    account = usecases.authenticate(db, auth["Authorization"].removeprefix("Bearer "))
+    account = accounts_service.authenticate(db, auth["Authorization"].removeprefix("Bearer "))
     fingerprint = idempotency.fingerprint("POST", "/v1/interviews", "", "application/json", body)
     claim: Claim[Any] = Claim(
         account, idempotency.lookup_hash(key), fingerprint, idempotency.sealing_key(key)
     )
     # What the create route runs with this key, up to its commit; then the process is gone.
     fields = InterviewCreate.model_validate_json(body).to_fields()
-    made = usecases.create_interview(db, account, fields, clock.now, answering(claim, clock.now))
+    made = interviews_service.create_interview(
+        db, account, fields, clock.now, answering(claim, clock.now)
+    )
     interview_id = made.result(10).interview.id
     assert count_rows("interviews") == 1
 

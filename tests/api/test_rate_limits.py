@@ -10,10 +10,10 @@ import redis
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from service import usecases
+from service.accounts import service as accounts_service
+from service.app import create_app
 from service.config import Settings
 from service.db.session import Database
-from service.main import create_app
 from tests.builders import NOW, candidate_body, feed_path
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -99,7 +99,7 @@ def test_replicas_share_counters_through_redis(
     settings: Settings, db: Database, redis_url: str
 ) -> None:
     # A key of its own, so counts left in Redis by other runs cannot matter.
-    key = usecases.create_key(db, f"replicas-{uuid.uuid4().hex}", NOW)
+    key = accounts_service.create_key(db, f"replicas-{uuid.uuid4().hex}", NOW)
     headers = {"Authorization": f"Bearer {key}"}
     shared = {"api_rate_limit": "4/hour", "rate_limit_storage": redis_url}
     with _client(settings, **shared) as one, _client(settings, **shared) as two:

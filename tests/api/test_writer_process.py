@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
-from service.api.deps import get_now
-from service.api.writer import WriterProcess
+from service.app import create_app
 from service.config import Settings
 from service.db.session import Database
-from service.main import create_app
+from service.http.deps import get_now
+from service.interviews.writer import WriterProcess
 from tests.builders import candidate_body, contact_body, feed_path, interview_body
 from tests.conftest import Clock
 

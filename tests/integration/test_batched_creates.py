@@ -1,4 +1,4 @@
-"""Creates stored together (usecases.store_interviews, as the writer process stores a group):
+"""Creates stored together (interviews_service.store_interviews, as the writer stores a group):
 one transaction with a statement a table, and exactly the rows and answers that the same
 creates give stored one by one."""
 
@@ -9,15 +9,19 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
-from service import usecases
-from service.api.schemas import InterviewCreate
+from service.accounts import service as accounts_service
+from service.candidates import service as candidates_service
 from service.config import Settings
-from service.db import migrate, repository
+from service.db import migrate
 from service.db.base import Base
+from service.db.installation import installation_uid
 from service.db.session import Database
 from service.db.tables import InstallationRow
 from service.errors import InProgress, InvalidInput
-from service.idempotency import Answer, Claim, json_answer, sealing_key, unseal
+from service.idempotency.claims import Answer, Claim, json_answer, sealing_key, unseal
+from service.interviews import planning as interviews_planning
+from service.interviews import service as interviews_service
+from service.interviews.schemas import InterviewCreate
 from tests.builders import NOW, candidate_body, contact_body, interview_body
 from tests.conftest import EmptyDatabases
 
@@ -35,7 +39,7 @@ def twin_dbs(databases: EmptyDatabases) -> Iterator[tuple[Database, Database]]:
         migrate.upgrade(url)
         made.append(Database(Settings(database_url=url)))
     with made[0].reading() as session:
-        installation = repository.installation_uid(session)
+        installation = installation_uid(session)
     with made[1].writing() as session:
         session.execute(update(InstallationRow).values(uid=installation))
     yield made[0], made[1]
@@ -45,14 +49,14 @@ def twin_dbs(databases: EmptyDatabases) -> Iterator[tuple[Database, Database]]:
 
 def _setup(db: Database) -> tuple[int, int, list[int]]:
     """Two accounts; the first with candidates in New York (US holidays) and in Berlin."""
-    mine = usecases.authenticate(db, usecases.create_key(db, "acme-careers", NOW))
-    theirs = usecases.authenticate(db, usecases.create_key(db, "rival-portal", NOW))
+    mine = accounts_service.authenticate(db, accounts_service.create_key(db, "acme-careers", NOW))
+    theirs = accounts_service.authenticate(db, accounts_service.create_key(db, "rival-portal", NOW))
     candidates = [
-        usecases.create_candidate(db, mine, candidate_body(), NOW)[0].id,
-        usecases.create_candidate(
+        candidates_service.create_candidate(db, mine, candidate_body(), NOW)[0].id,
+        candidates_service.create_candidate(
             db, mine, candidate_body(name="Grace", timezone="Europe/Berlin", country=None), NOW
         )[0].id,
-        usecases.create_candidate(db, theirs, candidate_body(name="Theirs"), NOW)[0].id,
+        candidates_service.create_candidate(db, theirs, candidate_body(name="Theirs"), NOW)[0].id,
     ]
     assert all(candidates)
     return mine, theirs, [c for c in candidates if c is not None]
@@ -62,18 +66,18 @@ def _fields(candidate_id: int, **overrides: Any) -> dict[str, Any]:
     return InterviewCreate.model_validate(interview_body(candidate_id, **overrides)).to_fields()
 
 
-def _answer(view: usecases.InterviewView) -> Answer:
+def _answer(view: interviews_planning.InterviewView) -> Answer:
     return json_answer(201, f'{{"id": {view.interview.id}}}')
 
 
-def _claim(account_id: int, key: str) -> Claim[usecases.InterviewView]:
-    claim: Claim[usecases.InterviewView] = Claim(
+def _claim(account_id: int, key: str) -> Claim[interviews_planning.InterviewView]:
+    claim: Claim[interviews_planning.InterviewView] = Claim(
         account_id, f"{key:0>64}", f"fingerprint of {key}", sealing_key(key)
     )
     return claim.answering(_answer)
 
 
-def _creates(mine: int, candidates: list[int]) -> list[usecases.NewInterview]:
+def _creates(mine: int, candidates: list[int]) -> list[interviews_service.NewInterview]:
     """A group as clients send one: interviews of two candidates, past and future, by mail
     and by phone; one refused for another account's candidate (its Idempotency-Key must not
     be kept), one for two primary contacts, and two taking the same Idempotency-Key."""
@@ -81,8 +85,8 @@ def _creates(mine: int, candidates: list[int]) -> list[usecases.NewInterview]:
     later = NOW + timedelta(days=1)
     two_primaries = [contact_body(primary=True), contact_body(name="Raj Patel", primary=True)]
     return [
-        usecases.NewInterview(mine, _fields(ny), NOW),
-        usecases.NewInterview(
+        interviews_service.NewInterview(mine, _fields(ny), NOW),
+        interviews_service.NewInterview(
             mine,
             _fields(
                 berlin,
@@ -94,13 +98,13 @@ def _creates(mine: int, candidates: list[int]) -> list[usecases.NewInterview]:
             ),
             NOW,
         ),
-        usecases.NewInterview(mine, _fields(theirs), NOW, _claim(mine, "k0")),
-        usecases.NewInterview(mine, _fields(ny, contacts=two_primaries), NOW),
-        usecases.NewInterview(
+        interviews_service.NewInterview(mine, _fields(theirs), NOW, _claim(mine, "k0")),
+        interviews_service.NewInterview(mine, _fields(ny, contacts=two_primaries), NOW),
+        interviews_service.NewInterview(
             mine, _fields(ny, process="extended", format="phone"), later, _claim(mine, "k1")
         ),
-        usecases.NewInterview(mine, _fields(berlin), later, _claim(mine, "k1")),
-        usecases.NewInterview(mine, _fields(berlin, contacts=[], references=[]), later),
+        interviews_service.NewInterview(mine, _fields(berlin), later, _claim(mine, "k1")),
+        interviews_service.NewInterview(mine, _fields(berlin, contacts=[], references=[]), later),
     ]
 
 
@@ -134,15 +138,17 @@ def test_a_group_stored_together_stores_what_one_by_one_creates_store(
         commits.append(connection)
 
     event.listen(together.engine, "commit", count)
-    batched = usecases.store_interviews(together, creates)
+    batched = interviews_service.store_interviews(together, creates)
     event.remove(together.engine, "commit", count)
     single = []
     for c in creates:  # each alone, in its own transaction
-        single.append(usecases.create_interview(alone, c.account_id, c.fields, c.now, c.claim))
+        single.append(
+            interviews_service.create_interview(alone, c.account_id, c.fields, c.now, c.claim)
+        )
         single[-1].exception(10)
 
     assert len(commits) == 1
-    answers: list[usecases.InterviewView | BaseException] = []
+    answers: list[interviews_planning.InterviewView | BaseException] = []
     for one, other in zip(batched, single, strict=True):
         error = one.exception(10)
         if error is None:
@@ -154,20 +160,20 @@ def test_a_group_stored_together_stores_what_one_by_one_creates_store(
             answers.append(error)
     assert _rows(together) == _rows(alone)
 
-    refused = [type(a) for a in answers if not isinstance(a, usecases.InterviewView)]
+    refused = [type(a) for a in answers if not isinstance(a, interviews_planning.InterviewView)]
     assert refused == [InvalidInput, InvalidInput, InProgress]
     stored = _rows(together)
     assert len(stored["interviews"]) == 4
     assert len(stored["idempotent_requests"]) == 1
     # Stored with its claim, in the same transaction: the answer of the create that took k1.
     claimed = answers[4]
-    assert isinstance(claimed, usecases.InterviewView)
+    assert isinstance(claimed, interviews_planning.InterviewView)
     assert stored["idempotent_requests"][0]["answer"] == _answer(claimed)
     # Each answer is what a read shows, with every step's event rendered.
     for view in answers:
-        if isinstance(view, usecases.InterviewView):
+        if isinstance(view, interviews_planning.InterviewView):
             assert view.interview.id is not None
-            assert view == usecases.get_interview(together, mine, view.interview.id, NOW)
+            assert view == interviews_service.get_interview(together, mine, view.interview.id, NOW)
             steps = [s for s in stored["followups"] if s["interview_id"] == view.interview.id]
             assert len(steps) == len(view.followups) > 0
             assert all(step["ics"].startswith("BEGIN:VEVENT") for step in steps)

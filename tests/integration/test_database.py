@@ -14,23 +14,28 @@ from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from service import usecases
+from service.accounts import repository as accounts_repository
+from service.accounts import service as accounts_service
+from service.candidates import repository as candidates_repository
+from service.candidates import service as candidates_service
 from service.config import Settings
-from service.db import direct, repository
+from service.db import direct
 from service.db.base import Base
 from service.db.session import Database
 from service.db.tables import CandidateRow, FeedTokenRow
 from service.domain.model import Candidate, Contact, Format
 from service.errors import Unavailable
+from service.feeds import repository as feeds_repository
+from service.interviews import service as interviews_service
 from tests.builders import NOW
 
 
 def _candidate(db: Database) -> tuple[int, int]:
-    account = usecases.create_key(db, "acme", NOW)
+    account = accounts_service.create_key(db, "acme", NOW)
     with db.reading() as session:
-        record = repository.api_key(session, account.split("_")[1])
+        record = accounts_repository.api_key(session, account.split("_")[1])
     assert record is not None
-    candidate, _ = usecases.create_candidate(
+    candidate, _ = candidates_service.create_candidate(
         db, record.account_id, {"name": "Ada", "timezone": "Asia/Kolkata"}, NOW
     )
     assert candidate.id is not None
@@ -42,7 +47,7 @@ def test_instants_round_trip_as_the_same_moment(db: Database) -> None:
     ist = timezone(timedelta(hours=5, minutes=30))
     starts_at = datetime(2026, 3, 29, 1, 30, tzinfo=ist)
     interview = (
-        usecases.create_interview(
+        interviews_service.create_interview(
             db,
             account_id,
             {
@@ -59,7 +64,7 @@ def test_instants_round_trip_as_the_same_moment(db: Database) -> None:
         .interview
     )
     assert interview.id is not None
-    stored = usecases.get_interview(db, account_id, interview.id, NOW).interview
+    stored = interviews_service.get_interview(db, account_id, interview.id, NOW).interview
     assert stored.starts_at == starts_at
     assert stored.starts_at.utcoffset() == timedelta(0)
     assert stored.ends_at - stored.starts_at == timedelta(hours=1)
@@ -76,8 +81,8 @@ def test_deleting_a_candidate_removes_their_interviews(db: Database) -> None:
         "format": Format.PHONE,
         "contacts": (Contact("Jane"), Contact("Raj")),
     }
-    usecases.create_interview(db, account_id, fields, NOW).result()
-    usecases.delete_candidate(db, account_id, candidate_id)
+    interviews_service.create_interview(db, account_id, fields, NOW).result()
+    candidates_service.delete_candidate(db, account_id, candidate_id)
     with db.engine.connect() as connection:
         for table in ("interviews", "contacts", "feed_tokens"):
             assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
@@ -100,7 +105,7 @@ def test_concurrent_writers_neither_fail_nor_lose_writes(db: Database) -> None:
     def write() -> None:
         try:
             for n in range(writes):
-                usecases.create_candidate(
+                candidates_service.create_candidate(
                     db, account_id, {"name": f"C{n}", "timezone": "Europe/Paris"}, NOW
                 )
         except BaseException as error:
@@ -180,7 +185,7 @@ def test_a_new_interviews_rows_are_stored_as_sqlalchemy_binds_their_values(
     """A create writes its rows as SQL text with values converted beforehand; what it stores
     must match, in SQL, the same values bound by SQLAlchemy, and read back equal."""
     account_id, candidate_id = _candidate(db)
-    view = usecases.create_interview(
+    view = interviews_service.create_interview(
         db,
         account_id,
         {
@@ -221,7 +226,7 @@ def test_a_new_interviews_rows_are_stored_as_sqlalchemy_binds_their_values(
             )
         ).scalar_one()
         assert matching == 1
-    stored = usecases.get_interview(db, account_id, interview.id, NOW)
+    stored = interviews_service.get_interview(db, account_id, interview.id, NOW)
     assert stored.interview == interview
     assert [r.step for r in stored.followups] == [r.step for r in view.followups]
     assert [r.id for r in stored.followups] == [r.id for r in view.followups]
@@ -238,14 +243,14 @@ def test_a_candidate_read_on_the_drivers_cursor_equals_the_orms(db: Database) ->
             .values(policy={"retry_after_days": 3}, call_time=clock(9, 45), business_days="135")
         )
     with db.reading() as session:
-        read = repository.candidate(session, account_id, candidate_id)
+        read = candidates_repository.candidate(session, account_id, candidate_id)
         row = session.get(CandidateRow, candidate_id)
         assert row is not None
-        assert read == repository._candidate(row)
+        assert read == candidates_repository._candidate(row)
         assert read is not None
         assert read.call_time == clock(9, 45) and read.policy.retry_after_days == 3
         assert read.business_hours.days == frozenset({1, 3, 5})
-        assert repository.candidate(session, account_id + 1, candidate_id) is None
+        assert candidates_repository.candidate(session, account_id + 1, candidate_id) is None
 
 
 def test_a_feeds_version_on_the_drivers_cursor_equals_the_orms(db: Database) -> None:
@@ -258,9 +263,9 @@ def test_a_feeds_version_on_the_drivers_cursor_equals_the_orms(db: Database) -> 
         with db.reading() as session:
             token = session.scalar(select(FeedTokenRow.token_hash))
             assert token is not None
-            scope = repository.feed_scope(session, token)
+            scope = feeds_repository.feed_scope(session, token)
             assert scope is not None and scope.candidate_id == candidate_id
-            version = repository.feed_version(session, scope)
+            version = feeds_repository.feed_version(session, scope)
             by_orm = (
                 *session.execute(
                     select(
@@ -285,7 +290,9 @@ def test_a_feeds_version_on_the_drivers_cursor_equals_the_orms(db: Database) -> 
             "format": Format.PHONE,
             "contacts": (Contact(name="Jane Doe", email="jane@acme.example"),),
         }
-        usecases.create_interview(db, account_id, fields, NOW + timedelta(minutes=day)).result(10)
+        interviews_service.create_interview(
+            db, account_id, fields, NOW + timedelta(minutes=day)
+        ).result(10)
     assert len(set(versions)) == 3
 
 
@@ -319,7 +326,7 @@ def test_a_driver_error_on_the_direct_path_is_raised_as_sqlalchemy_raises_it(
 def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
     account_id, candidate_id = _candidate(db)
     created = (
-        usecases.create_interview(
+        interviews_service.create_interview(
             db,
             account_id,
             {
@@ -337,7 +344,7 @@ def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
     )
     assert created.id is not None
     jane, raj = created.contacts
-    updated = usecases.update_interview(
+    updated = interviews_service.update_interview(
         db, account_id, created.id, {"contacts": (Contact("Lee"), raj)}, NOW
     ).interview
     assert [c.name for c in updated.contacts] == ["Lee", "Raj"]
@@ -347,7 +354,7 @@ def test_updates_keep_contact_ids_of_kept_contacts(db: Database) -> None:
 
 def test_a_candidate_reads_back_equal(db: Database) -> None:
     account_id, candidate_id = _candidate(db)
-    assert usecases.get_candidate(db, account_id, candidate_id) == Candidate(
+    assert candidates_service.get_candidate(db, account_id, candidate_id) == Candidate(
         id=candidate_id, name="Ada", timezone="Asia/Kolkata"
     )
 
@@ -364,7 +371,7 @@ def test_an_interviews_steps_are_found_through_its_own_index(db: Database) -> No
         "format": Format.PHONE,
         "contacts": (Contact("Jane"),),
     }
-    interview = usecases.create_interview(db, account_id, fields, NOW).result().interview
+    interview = interviews_service.create_interview(db, account_id, fields, NOW).result().interview
     assert interview.id is not None
     seen: list[tuple[str, Sequence[Any]]] = []
 
@@ -376,7 +383,7 @@ def test_an_interviews_steps_are_found_through_its_own_index(db: Database) -> No
 
     event.listen(db.engine, "before_cursor_execute", keep)
     try:
-        usecases.get_interview(db, account_id, interview.id, NOW)
+        interviews_service.get_interview(db, account_id, interview.id, NOW)
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
     [(statement, parameters)] = seen

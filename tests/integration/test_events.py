@@ -4,17 +4,19 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from service import usecases
+from service.calendar.feeds import FeedCache
 from service.db.session import Database
 from service.domain.model import Contact, Format
-from service.ical.feeds import FeedCache
+from service.feeds import service as feeds_service
+from service.interviews import planning as interviews_planning
+from service.interviews import service as interviews_service
 from tests.builders import NOW
 from tests.integration.test_database import _candidate
 
 
 def _feed(db: Database, token: str) -> bytes:
-    answer = usecases.read_feed(
-        db, token, usecases.FeedOptions(), NOW, FeedCache(), lambda _etag, _modified: True
+    answer = feeds_service.read_feed(
+        db, token, feeds_service.FeedOptions(), NOW, FeedCache(), lambda _etag, _modified: True
     )
     assert answer is not None and answer.body is not None
     return answer.body
@@ -22,8 +24,8 @@ def _feed(db: Database, token: str) -> bytes:
 
 def test_rows_without_events_get_them_rendered_once(db: Database) -> None:
     account_id, candidate_id = _candidate(db)
-    issued = usecases.create_feed(db, account_id, candidate_id, None, NOW)
-    view = usecases.create_interview(
+    issued = feeds_service.create_feed(db, account_id, candidate_id, None, NOW)
+    view = interviews_service.create_interview(
         db,
         account_id,
         {
@@ -43,8 +45,8 @@ def test_rows_without_events_get_them_rendered_once(db: Database) -> None:
     assert b"BEGIN:VEVENT" not in _feed(db, issued.token)
 
     later = NOW + timedelta(hours=1)
-    assert usecases.render_missing_events(db, later) == 1
-    assert usecases.render_missing_events(db, later) == 0
+    assert interviews_planning.render_missing_events(db, later) == 1
+    assert interviews_planning.render_missing_events(db, later) == 0
     restored = _feed(db, issued.token)
     assert restored.count(b"BEGIN:VEVENT") == whole.count(b"BEGIN:VEVENT")
     assert restored.count(b"BEGIN:VEVENT") == len(view.followups) + 1

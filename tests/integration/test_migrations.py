@@ -4,13 +4,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, select, text
 
-from service import usecases
-from service.api.schemas import InterviewCreate
+from service.accounts import service as accounts_service
+from service.candidates import service as candidates_service
 from service.config import Settings
-from service.db import migrate, repository
+from service.db import migrate
 from service.db.base import Base
+from service.db.installation import installation_uid
 from service.db.session import Database
 from service.db.tables import InstallationRow
+from service.interviews import planning as interviews_planning
+from service.interviews import service as interviews_service
+from service.interviews.schemas import InterviewCreate
 from tests.builders import NOW, candidate_body, interview_body
 from tests.conftest import EmptyDatabases
 
@@ -64,13 +68,15 @@ def test_the_installation_id_is_made_once_and_every_event_carries_it(
     db = Database(Settings(database_url=url))
     try:
         with db.reading() as session:
-            installation = repository.installation_uid(session)
+            installation = installation_uid(session)
         assert len(installation) == 32
-        account = usecases.authenticate(db, usecases.create_key(db, "acme-careers", NOW))
-        candidate, _ = usecases.create_candidate(db, account, candidate_body(), NOW)
+        account = accounts_service.authenticate(
+            db, accounts_service.create_key(db, "acme-careers", NOW)
+        )
+        candidate, _ = candidates_service.create_candidate(db, account, candidate_body(), NOW)
         assert candidate.id is not None
         fields = InterviewCreate.model_validate(interview_body(candidate.id)).to_fields()
-        usecases.create_interview(db, account, fields, NOW).result(10)
+        interviews_service.create_interview(db, account, fields, NOW).result(10)
         before = _uids(db)
         assert before and all(f"@{installation}.interview-followup" in uid for uid in before)
 
@@ -81,7 +87,7 @@ def test_the_installation_id_is_made_once_and_every_event_carries_it(
         migrate.upgrade(url)
         db = Database(Settings(database_url=url))
         assert _uids(db) == {"UID:NONE"}
-        assert usecases.render_missing_events(db, NOW) == 1
+        assert interviews_planning.render_missing_events(db, NOW) == 1
         with db.reading() as session:
             renewed = session.scalars(select(InstallationRow.uid)).one()
         after = _uids(db)

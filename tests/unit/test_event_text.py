@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Event
 
+from service.calendar import events
+from service.calendar.events import Stamp
 from service.domain.cadence import FollowUp, Status, plan
 from service.domain.model import Channel, Contact, ContactRole, Format, Interview
 from service.domain.texts import Words
-from service.ical import events
-from service.ical.events import Stamp
 from tests.unit.cadence_builders import make_candidate, make_interview
 
 ZONES = sorted(zoneinfo.available_timezones())

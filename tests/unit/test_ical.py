@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar, Event
 from icalendar.parser.string import _foldline
 
-from service.ical import events, feeds
+from service.calendar import events, feeds
 
 HEAD = feeds.header("Follow-ups", "A test calendar", "Europe/Paris")
 

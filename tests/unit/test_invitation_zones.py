@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Component
 
-from service.ical.invitation_zones import ZoneError, iana_name, place
+from service.calendar.invitation_zones import ZoneError, iana_name, place
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import time
 
-from service.ical import invitations
+from service.calendar import invitations
 
 HEAD = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x@example.com\r\n"

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 
-from service.ical import events, timezones
+from service.calendar import events, timezones
 from tests import calendar_clients
 
 

@@ -1,0 +1,216 @@
+"""What the interview routes take and answer."""
+
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, Self
+
+from pydantic import (
+    BaseModel,
+    Field,
+)
+
+from service.domain.model import (
+    Channel,
+    Contact,
+    ContactRole,
+    Format,
+    Interview,
+    Process,
+    Reference,
+)
+from service.errors import InvalidInput
+from service.http.fields import (
+    Boolean,
+    Day,
+    Email,
+    Fields,
+    Id,
+    Instant,
+    Integer,
+    Label,
+    Location,
+    Name,
+    Notes,
+    Phone,
+    Strict,
+    TimeZone,
+    Title,
+    local,
+)
+
+# Interviews
+
+
+class ContactBody(Strict):
+    name: Name
+    title: Title | None = None
+    role: ContactRole = ContactRole.INTERVIEWER
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Location | None = None
+    preferred_channel: Channel | None = None
+    primary: Boolean = False
+
+    def to_domain(self, contact_id: int | None = None) -> Contact:
+        return Contact(id=contact_id, **self.model_dump())
+
+
+class ContactUpdate(Strict):
+    name: Name = None  # type: ignore[assignment]
+    title: Title | None = None
+    role: ContactRole = None  # type: ignore[assignment]
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Location | None = None
+    preferred_channel: Channel | None = None
+    primary: Boolean = None  # type: ignore[assignment]
+
+
+class ContactOut(BaseModel):
+    id: int
+    name: str
+    title: str | None
+    role: ContactRole
+    email: str | None
+    phone: str | None
+    address: str | None
+    preferred_channel: Channel | None
+    primary: bool
+
+    @classmethod
+    def of(cls, contact: Contact) -> Self:
+        return cls.model_validate(contact, from_attributes=True)
+
+
+class ReferenceBody(Strict):
+    name: Name
+    phone: Phone | None = None
+    email: Email | None = None
+
+    def to_domain(self) -> Reference:
+        return Reference(**self.model_dump())
+
+
+class ReferenceOut(BaseModel):
+    id: int
+    name: str
+    phone: str | None
+    email: str | None
+
+
+MAX_CONTACTS = 20
+MAX_REFERENCES = 10
+
+
+class InterviewFields(Fields):
+    """Fields shared by interview creation and update."""
+
+    def to_fields(self) -> dict[str, Any]:
+        """The fields given (all of them on create), as domain values; None means unset."""
+        fields: dict[str, Any] = {}
+        for name, value in self.given().items():
+            if name == "contacts":
+                value = tuple(contact.to_domain() for contact in value)
+            elif name == "references":
+                value = tuple(reference.to_domain() for reference in value)
+            fields[name] = value
+        minutes = fields.pop("duration_minutes", None)
+        if minutes is not None:
+            if fields.get("ends_at") is not None:
+                raise InvalidInput("give ends_at or duration_minutes, not both")
+            fields["length"] = timedelta(minutes=minutes)
+        return fields
+
+
+class InterviewCreate(InterviewFields):
+    complete: ClassVar[bool] = True
+
+    candidate_id: Id
+    company: Name
+    role: Name
+    job_number: Label | None = None
+    starts_at: Instant
+    ends_at: Instant | None = Field(default=None, description="Defaults to one hour after start.")
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
+    timezone: TimeZone | None = Field(
+        default=None, description="Where the interview takes place; defaults to the candidate's."
+    )
+    format: Format
+    round: Integer = Field(default=1, ge=1, le=20)
+    location: Location | None = None
+    process: Process = Process.STANDARD
+    decision_date: Day | None = Field(
+        default=None, description="When the employer said they will decide."
+    )
+    notes: Notes | None = None
+    contacts: list[ContactBody] = Field(default=[], max_length=MAX_CONTACTS)
+    references: list[ReferenceBody] = Field(default=[], max_length=MAX_REFERENCES)
+
+    def to_fields(self) -> dict[str, Any]:
+        fields = super().to_fields()
+        if fields["timezone"] is None:
+            del fields["timezone"]
+        return fields
+
+
+class InterviewUpdate(InterviewFields):
+    candidate_id: Id = None  # type: ignore[assignment]
+    company: Name = None  # type: ignore[assignment]
+    role: Name = None  # type: ignore[assignment]
+    job_number: Label | None = None
+    starts_at: Instant = None  # type: ignore[assignment]
+    ends_at: Instant = None  # type: ignore[assignment]
+    duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
+    timezone: TimeZone = None  # type: ignore[assignment]
+    format: Format = None  # type: ignore[assignment]
+    round: Integer = Field(default=None, ge=1, le=20)  # type: ignore[assignment]
+    location: Location | None = None
+    process: Process = None  # type: ignore[assignment]
+    decision_date: Day | None = None
+    notes: Notes | None = None
+    contacts: list[ContactBody] = Field(default=None, max_length=MAX_CONTACTS)  # type: ignore[arg-type]
+    references: list[ReferenceBody] = Field(default=None, max_length=MAX_REFERENCES)  # type: ignore[arg-type]
+
+
+class InterviewOut(BaseModel):
+    id: int
+    candidate_id: int
+    previous_interview_id: int | None
+    company: str
+    role: str
+    job_number: str | None
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    format: Format
+    round: int
+    location: str | None
+    process: Process
+    decision_date: date | None
+    notes: str | None
+    contacts: list[ContactOut]
+    references: list[ReferenceOut]
+
+    @classmethod
+    def of(cls, interview: Interview) -> Self:
+        assert interview.id is not None
+        return cls(
+            id=interview.id,
+            candidate_id=interview.candidate_id,
+            previous_interview_id=interview.previous_interview_id,
+            company=interview.company,
+            role=interview.role,
+            job_number=interview.job_number,
+            starts_at=local(interview.starts_at, interview.timezone),
+            ends_at=local(interview.ends_at, interview.timezone),
+            timezone=interview.timezone,
+            format=interview.format,
+            round=interview.round,
+            location=interview.location,
+            process=interview.process,
+            decision_date=interview.decision_date,
+            notes=interview.notes,
+            contacts=[ContactOut.of(c) for c in interview.contacts],
+            references=[
+                ReferenceOut.model_validate(r, from_attributes=True) for r in interview.references
+            ],
+        )
