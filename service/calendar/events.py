@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Component, vCategory, vDDDTypes
 
-from service.domain.cadence import OPEN, FollowUp, Kind, Status
 from service.domain.model import Channel, Contact, Format, Interview
+from service.domain.steps import OPEN, FollowUp, Kind, Status
 from service.domain.texts import Words
 
 UID_DOMAIN = "interview-followup"

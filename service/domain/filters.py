@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from service.domain.cadence import Status
+from service.domain.steps import Status
 
 
 @dataclass(frozen=True)

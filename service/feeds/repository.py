@@ -27,7 +27,7 @@ from service.db.tables import (
     FollowUpRow,
     InterviewRow,
 )
-from service.domain.cadence import Status
+from service.domain.steps import Status
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from service.calendar import events, feeds
 from service.candidates import repository as candidates_repository
 from service.db.session import Database
-from service.domain.cadence import Status
+from service.domain.steps import Status
 from service.errors import InvalidInput, NotFound
 from service.feeds import repository
 from service.feeds.repository import FeedTokenRecord

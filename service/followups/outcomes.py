@@ -8,13 +8,19 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from service.db.session import Database
-from service.domain import cadence
-from service.domain.cadence import ATTEMPT_RESULTS, OPEN, Kind, Outcome, OutcomeType
 from service.domain.model import (
     Interview,
 )
+from service.domain.steps import (
+    ATTEMPT_RESULTS,
+    OPEN,
+    FollowUp,
+    Kind,
+    Outcome,
+    OutcomeType,
+)
 from service.errors import InvalidInput, NotFound
-from service.followups import repository
+from service.followups import plan_repository, repository
 from service.idempotency.claims import Claim
 from service.idempotency.service import answered, take_claim
 from service.interviews import repository as interviews_repository
@@ -38,7 +44,7 @@ class OutcomeView:
     next_interview: InterviewView | None = None
 
 
-def _attempt_key(steps: Mapping[str, cadence.FollowUp]) -> str:
+def _attempt_key(steps: Mapping[str, FollowUp]) -> str:
     """The follow-up attempt an attempt result belongs to: the earliest one still open."""
     open_attempts = sorted(
         (s for s in steps.values() if s.kind is Kind.FOLLOW_UP and s.status in OPEN),
@@ -105,7 +111,7 @@ def add_outcome(
         interview = interviews_repository.interview(session, account_id, interview_id, lock=True)
         if interview is None:
             raise NotFound(f"interview {interview_id} not found")
-        steps = repository.plan_of(session, interview_id)
+        steps = plan_repository.plan_of(session, interview_id)
         step_key = None
         followup_id = fields.get("followup_id")
         if followup_id is not None:

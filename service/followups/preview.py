@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from service.domain import cadence
-from service.domain.cadence import Plan
 from service.domain.model import (
     DEFAULT_DURATION,
     Candidate,
     Interview,
 )
+from service.domain.steps import Plan
 from service.errors import build_valid
 from service.interviews.planning import holidays_for
 from service.interviews.service import with_end

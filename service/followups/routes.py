@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from service.domain.cadence import Status
 from service.domain.filters import FollowUpFilter
+from service.domain.steps import Status
 from service.followups import preview as followups_preview
 from service.followups import service as followups_service
 from service.followups.schemas import FollowUpOut, FollowUpUpdate, PreviewOut, PreviewRequest

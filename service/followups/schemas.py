@@ -10,12 +10,12 @@ from pydantic import (
 )
 
 from service.candidates.schemas import BusinessHoursBody, PolicyBody
-from service.domain.cadence import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.domain.model import (
     Channel,
     Format,
     Process,
 )
+from service.domain.steps import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.errors import InvalidInput
 from service.followups.repository import FollowUpRecord
 from service.http.fields import (

@@ -4,8 +4,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from service.db.session import Database
-from service.domain.cadence import Status
 from service.domain.filters import FollowUpFilter
+from service.domain.steps import Status
 from service.errors import InvalidInput, NotFound
 from service.followups import repository
 from service.followups.repository import FollowUpRecord

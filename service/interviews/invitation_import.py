@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from service.calendar import invitation_fields, invitations
 from service.db.session import Database
-from service.domain.cadence import Outcome, OutcomeType
 from service.domain.model import (
     Candidate,
     Contact,
     Interview,
 )
+from service.domain.steps import Outcome, OutcomeType
 from service.errors import InvalidInput
 from service.followups import repository as followups_repository
 from service.idempotency.claims import Claim

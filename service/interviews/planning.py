@@ -15,12 +15,13 @@ from service.candidates import repository as candidates_repository
 from service.db.installation import installation_uid
 from service.db.session import Database
 from service.domain import cadence
-from service.domain.cadence import OutcomeType, Plan
 from service.domain.filters import FollowUpFilter
 from service.domain.model import (
     Candidate,
     Interview,
 )
+from service.domain.steps import FollowUp, OutcomeType, Plan, SeriesState
+from service.followups import plan_repository as followups_plan_repository
 from service.followups import repository as followups_repository
 from service.followups.repository import FollowUpRecord
 from service.interviews import repository
@@ -59,7 +60,7 @@ def replan(session: Session, account_id: int, interview: Interview, now: datetim
         interview,
         candidate,
         outcomes,
-        followups_repository.plan_of(session, interview.id),
+        followups_plan_repository.plan_of(session, interview.id),
         now=now,
         holidays=holidays_for(candidate.country, interview),
     )
@@ -70,12 +71,12 @@ def replan(session: Session, account_id: int, interview: Interview, now: datetim
 
 def renderers(
     interview: Interview, candidate: Candidate, installation: str, called_off: bool = False
-) -> tuple[followups_repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
+) -> tuple[followups_plan_repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
     """How the interview's steps, and the interview itself, are rendered as events."""
 
     step_event = events.StepEvents(interview, candidate.timezone, installation)
 
-    def render_step(step: cadence.FollowUp, sequence: int, at: datetime, created: datetime) -> str:
+    def render_step(step: FollowUp, sequence: int, at: datetime, created: datetime) -> str:
         return step_event(step, Stamp(sequence, at, created))
 
     def render_interview(sequence: int, at: datetime, created: datetime) -> str:
@@ -99,23 +100,23 @@ def store_plan(
     assert interview.id is not None
     installation = installation_uid(session)
     render_step, render_interview = renderers(interview, candidate, installation, called_off)
-    followups_repository.save_plan(session, account_id, interview, plan, now, render_step)
-    followups_repository.save_interview_event(session, interview.id, render_interview, now)
+    followups_plan_repository.save_plan(session, account_id, interview, plan, now, render_step)
+    followups_plan_repository.save_interview_event(session, interview.id, render_interview, now)
 
 
 def render_missing_events(db: Database, now: datetime) -> int:
     """Render the calendar events of interviews stored before events were kept with their
     rows; the plans themselves are not touched. Returns how many interviews were rendered."""
     with db.writing() as session:
-        missing = followups_repository.interviews_without_events(session)
+        missing = followups_plan_repository.interviews_without_events(session)
         for account_id, interview_id in missing:
             interview = repository.interview(session, account_id, interview_id, lock=True)
             assert interview is not None
             candidate = candidates_repository.candidate(session, account_id, interview.candidate_id)
             assert candidate is not None
-            steps = followups_repository.plan_of(session, interview_id)
-            state, note = followups_repository.cadence_of(session, interview_id)
-            stored = Plan(tuple(steps.values()), cadence.SeriesState(state), note)
+            steps = followups_plan_repository.plan_of(session, interview_id)
+            state, note = followups_plan_repository.cadence_of(session, interview_id)
+            stored = Plan(tuple(steps.values()), SeriesState(state), note)
             store_plan(
                 session,
                 account_id,
@@ -145,7 +146,7 @@ def view_of(
     steps = followups_repository.followups(
         session, account_id, FollowUpFilter(now=now, interview_id=interview.id), None, 10_000
     )
-    state, note = followups_repository.cadence_of(session, interview.id)
+    state, note = followups_plan_repository.cadence_of(session, interview.id)
     return InterviewView(interview, steps, state, note)
 
 

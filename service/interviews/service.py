@@ -19,7 +19,7 @@ from service.domain.model import (
     InterviewFilter,
 )
 from service.errors import InProgress, InvalidInput, NotFound, build_valid
-from service.followups import repository as followups_repository
+from service.followups import plan_repository as followups_plan_repository
 from service.idempotency.claims import Claim
 from service.idempotency.service import answered, take_claim
 from service.interviews import repository
@@ -104,7 +104,7 @@ def _create_interviews(
         )
         render_step, render_interview = renderers(interview, candidate, installation)
         firsts.append(
-            followups_repository.FirstPlan(
+            followups_plan_repository.FirstPlan(
                 new.account_id,
                 interview,
                 candidate.timezone,
@@ -114,7 +114,7 @@ def _create_interviews(
                 render_interview(0, now, now),
             )
         )
-    plans = followups_repository.add_plans(session, firsts)
+    plans = followups_plan_repository.add_plans(session, firsts)
     for (place, _, _), interview, (steps, state, note) in zip(accepted, stored, plans, strict=True):
         view = InterviewView(interview, steps, state, note)
         answers[place] = answered(session, creates[place].claim, view)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from service.domain.cadence import FollowUp, Outcome, OutcomeType, Plan, plan
+from service.domain.cadence import plan
 from service.domain.model import (
     Candidate,
     Contact,
@@ -14,6 +14,7 @@ from service.domain.model import (
     Interview,
     Reference,
 )
+from service.domain.steps import FollowUp, Outcome, OutcomeType, Plan
 
 NY = ZoneInfo("America/New_York")
 

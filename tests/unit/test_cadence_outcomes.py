@@ -3,8 +3,9 @@
 from dataclasses import replace
 from datetime import date
 
-from service.domain.cadence import Kind, OutcomeType, SeriesState, Status, plan
+from service.domain.cadence import plan
 from service.domain.model import Channel, Process
+from service.domain.steps import Kind, OutcomeType, SeriesState, Status
 from tests.unit.cadence_builders import (
     BEFORE,
     JANE,

@@ -9,16 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.domain.cadence import (
-    OPEN,
-    FollowUp,
-    Kind,
-    Outcome,
-    OutcomeType,
-    Plan,
-    Status,
-    plan,
-)
+from service.domain.cadence import plan
 from service.domain.model import (
     BusinessHours,
     Candidate,
@@ -30,6 +21,7 @@ from service.domain.model import (
     Process,
 )
 from service.domain.schedule import Schedule
+from service.domain.steps import OPEN, FollowUp, Kind, Outcome, OutcomeType, Plan, Status
 
 ZONES = [
     "America/New_York",

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.domain.cadence import Kind, Status, plan
+from service.domain.cadence import plan
 from service.domain.model import Channel, Contact, ContactRole, Format, Policy, Process
+from service.domain.steps import Kind, Status
 from tests.unit.cadence_builders import (
     BEFORE,
     JANE,

@@ -13,8 +13,9 @@ from icalendar import Event
 
 from service.calendar import events
 from service.calendar.events import Stamp
-from service.domain.cadence import FollowUp, Status, plan
+from service.domain.cadence import plan
 from service.domain.model import Channel, Contact, ContactRole, Format, Interview
+from service.domain.steps import FollowUp, Status
 from service.domain.texts import Words
 from tests.unit.cadence_builders import make_candidate, make_interview
 
