@@ -98,7 +98,7 @@ def migrated_url(databases: EmptyDatabases) -> str:
 
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
-    # Creates stay in the test's process; tests/api/test_writer_process.py covers the writer
+    # Creates stay in the test's process; tests/interviews/test_writer_process.py covers the writer
     # process that a served app uses, and every system test runs with it.
     return Settings(
         database_url=migrated_url,

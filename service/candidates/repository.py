@@ -83,7 +83,7 @@ _CANDIDATE = select(CandidateRow.__table__).where(
 def candidate(session: Session, account_id: int, candidate_id: int) -> Candidate | None:
     # Read through `direct`, not as an ORM object: a create reads its candidate first.
     found = direct.first(
-        session.connection(), _CANDIDATE, {"candidate_id": candidate_id, "account_id": account_id}
+        session, _CANDIDATE, {"candidate_id": candidate_id, "account_id": account_id}
     )
     return _candidate(SimpleNamespace(**found)) if found else None
 

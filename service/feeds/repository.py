@@ -104,7 +104,7 @@ _FEED_SCOPE = (
 
 def feed_scope(session: Session, token_hash: str) -> FeedScope | None:
     # Feeds are polled all day: their reads run through `direct`, built once.
-    row = direct.first(session.connection(), _FEED_SCOPE, {"token_hash": token_hash})
+    row = direct.first(session, _FEED_SCOPE, {"token_hash": token_hash})
     return FeedScope(*row.values()) if row else None
 
 
@@ -151,10 +151,10 @@ _FEED_VERSION = {
 def feed_version(session: Session, scope: FeedScope) -> tuple[Any, ...]:
     """What changes whenever anything in the feed changes: counts, latest changes and sequences
     of its steps and interviews. Aggregates only: no event text is sent back."""
-    connection, values = session.connection(), _scope_values(scope)
+    values = _scope_values(scope)
     found: list[Any] = []
     for query in _FEED_VERSION[scope.interview_id is not None]:
-        row = direct.first(connection, query, values)
+        row = direct.first(session, query, values)
         assert row is not None  # an aggregate always has its row
         found.extend(row.values())
     return tuple(found)
@@ -250,7 +250,7 @@ def feed_events(
     }
     if with_interviews:
         values["interviews_since"] = window.interviews_since
-    rows = direct.execute(session.connection(), _FEED_EVENTS[by_interview, with_interviews], values)
+    rows = direct.execute(session, _FEED_EVENTS[by_interview, with_interviews], values)
     return [StoredEvent(ics, starts, status) for ics, starts, status, _, _ in rows]
 
 

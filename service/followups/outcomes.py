@@ -25,7 +25,7 @@ from service.idempotency.claims import Claim
 from service.idempotency.service import answered, take_claim
 from service.interviews import repository as interviews_repository
 from service.interviews.planning import InterviewView, replan, view_of
-from service.interviews.service import NewInterview, _create_interview
+from service.interviews.service import NewInterview, add_interview
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -83,7 +83,7 @@ def _next_round(
         "previous_interview_id": interview.id,
         **{k: v for k, v in wanted.items() if k != "contacts" and v is not None},
     }
-    return _create_interview(session, NewInterview(account_id, fields, now))
+    return add_interview(session, NewInterview(account_id, fields, now))
 
 
 def add_outcome(

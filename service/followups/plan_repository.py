@@ -1,6 +1,6 @@
 """Plans as stored: their steps, where the series stands, and the events rendered for them."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -31,19 +31,53 @@ def plan_of(session: Session, interview_id: int) -> dict[str, FollowUp]:
     return {row.key: _step(row) for row in rows}
 
 
-StepRenderer = Callable[[FollowUp, int, datetime, datetime], str]
-"""Renders a step's event from the step, its sequence, when it last changed and was created."""
+@dataclass(frozen=True)
+class StoredStep:
+    """A step as stored, with the event text rendered for it and that event's stamp."""
+
+    id: int
+    step: FollowUp
+    candidate_id: int
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    ics: str | None
+
+
+def stored_steps(session: Session, interview_id: int) -> dict[str, StoredStep]:
+    """The stored steps of an interview by key, with their events."""
+    rows = session.scalars(select(FollowUpRow).where(FollowUpRow.interview_id == interview_id))
+    return {
+        row.key: StoredStep(
+            row.id,
+            _step(row),
+            row.candidate_id,
+            row.sequence,
+            row.created_at,
+            row.updated_at,
+            row.ics,
+        )
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    """A step to store with its event, rendered at `sequence` (0 for a new step)."""
+
+    step: FollowUp
+    sequence: int
+    ics: str
 
 
 @dataclass(frozen=True)
 class StepsToAdd:
-    """Steps to add to an interview, made `now`, with how their events are rendered."""
+    """New steps of an interview, with their events, made `now`."""
 
     account_id: int
     interview: Interview
-    steps: Sequence[FollowUp]
+    steps: Sequence[StepEvent]
     now: datetime
-    render: StepRenderer
 
 
 def _add_steps(session: Session, new: Sequence[StepsToAdd]) -> list[list[int]]:
@@ -51,27 +85,27 @@ def _add_steps(session: Session, new: Sequence[StepsToAdd]) -> list[list[int]]:
     each interview's steps in the order given."""
     rows = [
         {
-            **_step_values(step),
+            **_step_values(added_step.step),
             "account_id": added.account_id,
             "candidate_id": added.interview.candidate_id,
             "interview_id": added.interview.id,
-            "sequence": 0,
+            "sequence": added_step.sequence,
             "created_at": added.now,
             "updated_at": added.now,
-            "ics": added.render(step, 0, added.now, added.now),
+            "ics": added_step.ics,
         }
         for added in new
-        for step in added.steps
+        for added_step in added.steps
     ]
     if not rows:
         return [[] for _ in new]
-    direct.execute_many(session.connection(), _NEW_STEPS, rows)
+    direct.execute_many(session, _NEW_STEPS, rows)
     ids = _ids(session, _STEP_IDS, [row["interview_id"] for row in rows])
     found = []
     for added in new:
         interview_id = added.interview.id
         assert interview_id is not None
-        found.append([ids[interview_id, step.key] for step in added.steps])
+        found.append([ids[interview_id, added_step.step.key] for added_step in added.steps])
     return found
 
 
@@ -84,11 +118,13 @@ def save_plan(
     account_id: int,
     interview: Interview,
     plan: Plan,
+    changed: Sequence[StepEvent],
+    new: Sequence[StepEvent],
     now: datetime,
-    render: StepRenderer,
 ) -> None:
-    """Store a plan: new steps are added; a step whose data or event text changed gets a higher
-    sequence and a new event; the rest stay as they are, byte for byte."""
+    """Store a plan whose changes the caller decided: `changed` steps are stored with their
+    new sequence and event, `new` ones added, the series' state saved; the rest stay as they
+    are, byte for byte."""
     assert interview.id is not None
     rows = {
         row.key: row
@@ -96,24 +132,14 @@ def save_plan(
             select(FollowUpRow).where(FollowUpRow.interview_id == interview.id)
         )
     }
-    new = []
-    for step in plan.followups:
-        row = rows.get(step.key)
-        if row is None:
-            new.append(step)
-            continue
-        if (
-            _step(row) == step
-            and row.candidate_id == interview.candidate_id
-            and row.ics == render(step, row.sequence, row.updated_at, row.created_at)
-        ):
-            continue
-        _fill(row, _step_values(step))
+    for change in changed:
+        row = rows[change.step.key]
+        _fill(row, _step_values(change.step))
         row.candidate_id = interview.candidate_id
-        row.sequence += 1
+        row.sequence = change.sequence
         row.updated_at = now
-        row.ics = render(step, row.sequence, now, row.created_at)
-    _add_steps(session, [StepsToAdd(account_id, interview, new, now, render)])
+        row.ics = change.ics
+    _add_steps(session, [StepsToAdd(account_id, interview, new, now)])
     session.execute(
         update(InterviewRow).where(InterviewRow.id == interview.id).values(**_cadence_values(plan))
     )
@@ -129,14 +155,14 @@ class StoredPlan(NamedTuple):
 @dataclass(frozen=True)
 class FirstPlan:
     """The first plan of an interview just added: the candidate's zone, the plan made `now`,
-    how its steps' events are rendered, and the interview's own event (its first)."""
+    its steps' events in the plan's order, and the interview's own event (its first)."""
 
     account_id: int
     interview: Interview
     timezone: str
     plan: Plan
     now: datetime
-    render: StepRenderer
+    steps: Sequence[StepEvent]
     interview_event: str
 
 
@@ -147,16 +173,11 @@ def add_plans(session: Session, plans: Sequence[FirstPlan]) -> list[StoredPlan]:
         return []
     step_ids = _add_steps(
         session,
-        [
-            StepsToAdd(
-                first.account_id, first.interview, first.plan.followups, first.now, first.render
-            )
-            for first in plans
-        ],
+        [StepsToAdd(first.account_id, first.interview, first.steps, first.now) for first in plans],
     )
     cadences = [_cadence_values(first.plan) for first in plans]
     direct.execute_many(
-        session.connection(),
+        session,
         _FIRST_PLAN,
         [
             {
@@ -190,21 +211,29 @@ def add_plans(session: Session, plans: Sequence[FirstPlan]) -> list[StoredPlan]:
     return stored
 
 
-def save_interview_event(
-    session: Session,
-    interview_id: int,
-    render: Callable[[int, datetime, datetime], str],
-    now: datetime,
-) -> None:
-    """Store the interview's own event, with a higher sequence when its text changed."""
+class InterviewEventStamp(NamedTuple):
+    ics: str | None
+    sequence: int
+    changed_at: datetime | None
+    created_at: datetime
+
+
+def interview_event_of(session: Session, interview_id: int) -> InterviewEventStamp:
+    """The interview's own event as stored, with its stamp."""
     row = session.get(InterviewRow, interview_id)
     assert row is not None
-    if row.ics is not None and row.ics_changed_at is not None:
-        if row.ics == render(row.ics_sequence, row.ics_changed_at, row.created_at):
-            return
-        row.ics_sequence += 1
+    return InterviewEventStamp(row.ics, row.ics_sequence, row.ics_changed_at, row.created_at)
+
+
+def save_interview_event(
+    session: Session, interview_id: int, ics: str, sequence: int, now: datetime
+) -> None:
+    """Store the interview's own event, rendered at `sequence`, as changed `now`."""
+    row = session.get(InterviewRow, interview_id)
+    assert row is not None
+    row.ics_sequence = sequence
     row.ics_changed_at = now
-    row.ics = render(row.ics_sequence, now, row.created_at)
+    row.ics = ics
 
 
 def interviews_without_events(session: Session) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ from service.interviews import repository
 from service.interviews.planning import InterviewView, called_off, replan, view_of
 from service.interviews.service import (
     NewInterview,
-    _create_interview,
+    add_interview,
     change_interview,
     owned_candidate,
 )
@@ -86,7 +86,7 @@ def import_interview(
         fields = _imported_fields(invitation, candidate, choices)
         if known is None:
             create = NewInterview(account_id, fields, now, invitation_uid=invitation.uid)
-            return answered(session, claim, (_create_interview(session, create), True))
+            return answered(session, claim, (add_interview(session, create), True))
 
         def edit(current: Interview) -> Mapping[str, Any]:
             return {**fields, "contacts": _merge_contacts(fields["contacts"], current.contacts)}

@@ -23,6 +23,7 @@ from service.domain.model import (
 from service.domain.steps import FollowUp, OutcomeType, Plan, SeriesState
 from service.followups import plan_repository as followups_plan_repository
 from service.followups import repository as followups_repository
+from service.followups.plan_repository import StepEvent
 from service.followups.repository import FollowUpRecord
 from service.interviews import repository
 
@@ -69,9 +70,13 @@ def replan(session: Session, account_id: int, interview: Interview, now: datetim
     return result
 
 
+StepRenderer = Callable[[FollowUp, int, datetime, datetime], str]
+"""Renders a step's event from the step, its sequence, when it last changed and was created."""
+
+
 def renderers(
     interview: Interview, candidate: Candidate, installation: str, called_off: bool = False
-) -> tuple[followups_plan_repository.StepRenderer, Callable[[int, datetime, datetime], str]]:
+) -> tuple[StepRenderer, Callable[[int, datetime, datetime], str]]:
     """How the interview's steps, and the interview itself, are rendered as events."""
 
     step_event = events.StepEvents(interview, candidate.timezone, installation)
@@ -87,6 +92,11 @@ def renderers(
     return render_step, render_interview
 
 
+def first_events(plan: Plan, render_step: StepRenderer, now: datetime) -> list[StepEvent]:
+    """The events of a first plan's steps, each at sequence 0, made `now`."""
+    return [StepEvent(step, 0, render_step(step, 0, now, now)) for step in plan.followups]
+
+
 def store_plan(
     session: Session,
     account_id: int,
@@ -96,12 +106,40 @@ def store_plan(
     now: datetime,
     called_off: bool = False,
 ) -> None:
-    """Save a plan with the calendar events of its steps and of the interview itself."""
+    """Save a plan with the calendar events of its steps and of the interview itself. A step
+    whose data or event text changed gets a higher SEQUENCE and a new event; an unchanged one
+    keeps its event byte for byte."""
     assert interview.id is not None
     installation = installation_uid(session)
     render_step, render_interview = renderers(interview, candidate, installation, called_off)
-    followups_plan_repository.save_plan(session, account_id, interview, plan, now, render_step)
-    followups_plan_repository.save_interview_event(session, interview.id, render_interview, now)
+    stored = followups_plan_repository.stored_steps(session, interview.id)
+    changed, new = [], []
+    for step in plan.followups:
+        before = stored.get(step.key)
+        if before is None:
+            new.append(StepEvent(step, 0, render_step(step, 0, now, now)))
+            continue
+        if (
+            before.step == step
+            and before.candidate_id == interview.candidate_id
+            and before.ics
+            == render_step(step, before.sequence, before.updated_at, before.created_at)
+        ):
+            continue
+        sequence = before.sequence + 1
+        changed.append(
+            StepEvent(step, sequence, render_step(step, sequence, now, before.created_at))
+        )
+    followups_plan_repository.save_plan(session, account_id, interview, plan, changed, new, now)
+    event = followups_plan_repository.interview_event_of(session, interview.id)
+    sequence = event.sequence
+    if event.ics is not None and event.changed_at is not None:
+        if event.ics == render_interview(sequence, event.changed_at, event.created_at):
+            return
+        sequence += 1
+    followups_plan_repository.save_interview_event(
+        session, interview.id, render_interview(sequence, now, event.created_at), sequence, now
+    )
 
 
 def render_missing_events(db: Database, now: datetime) -> int:

@@ -190,7 +190,7 @@ def _ids(
     """{(interview id, place): id} of the rows these interviews own. The range can hold other
     interviews, added meanwhile by other transactions: their rows are left out."""
     found = direct.execute(
-        session.connection(),
+        session,
         query,
         {"first_id": min(interview_ids), "last_id": max(interview_ids)},
     )
@@ -214,11 +214,10 @@ def add_interviews(session: Session, new: Sequence[InterviewToAdd]) -> list[Inte
     references."""
     if not new:
         return []
-    connection = session.connection()
     ids = [
         row[0]
         for row in direct.execute_each(
-            connection,
+            session,
             _NEW_INTERVIEW,
             [
                 {
@@ -242,8 +241,8 @@ def add_interviews(session: Session, new: Sequence[InterviewToAdd]) -> list[Inte
         for added, interview_id in zip(new, ids, strict=True)
         for position, reference in enumerate(added.interview.references)
     ]
-    direct.execute_many(connection, _NEW_CONTACTS, contacts)
-    direct.execute_many(connection, _NEW_REFERENCES, references)
+    direct.execute_many(session, _NEW_CONTACTS, contacts)
+    direct.execute_many(session, _NEW_REFERENCES, references)
     contact_ids = _ids(session, _CONTACT_IDS, ids) if contacts else {}
     reference_ids = _ids(session, _REFERENCE_IDS, ids) if references else {}
     return [

@@ -23,7 +23,14 @@ from service.followups import plan_repository as followups_plan_repository
 from service.idempotency.claims import Claim
 from service.idempotency.service import answered, take_claim
 from service.interviews import repository
-from service.interviews.planning import InterviewView, holidays_for, renderers, replan, view_of
+from service.interviews.planning import (
+    InterviewView,
+    first_events,
+    holidays_for,
+    renderers,
+    replan,
+    view_of,
+)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -65,7 +72,7 @@ class NewInterview:
     invitation_uid: str | None = None
 
 
-def _create_interviews(
+def add_interviews(
     session: Session, creates: Sequence[NewInterview]
 ) -> list[InterviewView | Exception]:
     """Add interviews with their first plans, each table's rows for all of them in one
@@ -110,7 +117,7 @@ def _create_interviews(
                 candidate.timezone,
                 plan,
                 now,
-                render_step,
+                first_events(plan, render_step, now),
                 render_interview(0, now, now),
             )
         )
@@ -121,9 +128,10 @@ def _create_interviews(
     return [answers[place] for place in range(len(creates))]
 
 
-def _create_interview(session: Session, create: NewInterview) -> InterviewView:
-    """One create, as _create_interviews stores it; raises the error that refuses it."""
-    [answer] = _create_interviews(session, [create])
+def add_interview(session: Session, create: NewInterview) -> InterviewView:
+    """One create inside the caller's transaction (an import, a next round), as
+    add_interviews stores it; raises the error that refuses it."""
+    [answer] = add_interviews(session, [create])
     if isinstance(answer, Exception):
         raise answer
     return answer
@@ -136,28 +144,16 @@ def create_interview(
     now: datetime,
     claim: Claim[InterviewView] | None = None,
 ) -> Future[InterviewView]:
-    """Store a new interview and plan its follow-ups, committed with the other writes waiting
+    """Store a new interview and plan its follow-ups, committed with the other creates waiting
     then (creates come in bursts: a whole search's interviews, an import)."""
-
-    return db.write_together(interview_creator(NewInterview(account_id, fields, now, claim)))
-
-
-def interview_creator(create: NewInterview) -> Callable[[Session], InterviewView]:
-    """A create as work for a write transaction (Database.write_together)."""
-
-    def run(session: Session) -> InterviewView:
-        return _create_interview(session, create)
-
-    return run
+    [stored] = store_interviews(db, [NewInterview(account_id, fields, now, claim)])
+    return stored
 
 
 def store_interviews(db: Database, creates: Sequence[NewInterview]) -> list[Future[InterviewView]]:
-    """Store creates gathered by the caller in one transaction, sharing their statements
-    (Database.write_batch); each future holds its interview or the error that refused it."""
-    return db.write_batch(
-        lambda session: _create_interviews(session, creates),
-        [interview_creator(create) for create in creates],
-    )
+    """Store creates in one transaction with the others waiting, sharing their statements
+    (Database.store_together); each future holds its interview or the error that refused it."""
+    return db.store_together(add_interviews, creates)
 
 
 def get_interview(db: Database, account_id: int, interview_id: int, now: datetime) -> InterviewView:

@@ -298,7 +298,7 @@ def test_a_feeds_version_on_the_drivers_cursor_equals_the_orms(db: Database) -> 
 
 def test_a_row_read_by_key_needs_columns_with_keys_of_their_own(db: Database) -> None:
     with db.reading() as session, pytest.raises(ValueError, match="share a key"):
-        direct.first(session.connection(), select(func.count(), func.sum(CandidateRow.id)), {})
+        direct.first(session, select(func.count(), func.sum(CandidateRow.id)), {})
 
 
 def test_a_driver_error_on_the_direct_path_is_raised_as_sqlalchemy_raises_it(
@@ -318,7 +318,7 @@ def test_a_driver_error_on_the_direct_path_is_raised_as_sqlalchemy_raises_it(
         "is_primary": False,
     }
     with pytest.raises(IntegrityError), db.writing() as session:
-        direct.execute_many(session.connection(), insert(contacts), [row])
+        direct.execute_many(session, insert(contacts), [row])
     with db.reading() as session:
         assert session.scalar(select(func.count()).select_from(contacts)) == 0
 

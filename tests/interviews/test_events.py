@@ -11,7 +11,7 @@ from service.feeds import service as feeds_service
 from service.interviews import planning as interviews_planning
 from service.interviews import service as interviews_service
 from tests.builders import NOW
-from tests.integration.test_database import _candidate
+from tests.db.test_database import _candidate
 
 
 def _feed(db: Database, token: str) -> bytes:

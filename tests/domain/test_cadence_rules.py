@@ -11,7 +11,7 @@ import pytest
 from service.domain.cadence import plan
 from service.domain.model import Channel, Contact, ContactRole, Format, Policy, Process
 from service.domain.steps import Kind, Status
-from tests.unit.cadence_builders import (
+from tests.domain.cadence_builders import (
     BEFORE,
     JANE,
     RAJ,

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests import calendar_clients
-from tests.api.test_feeds import meeting_uid, uid_of
 from tests.builders import candidate_body, feed_path, interview_body
 from tests.conformance import assert_conformant
 from tests.conftest import Clock
+from tests.feeds.test_feeds import meeting_uid, uid_of
 
 Headers = dict[str, str]
 
@@ -121,7 +121,7 @@ def test_every_client_shows_every_event_at_the_instant_the_api_gives(
             if reader == "ical.js" and icaljs_missing:
                 continue
             found = read(body)
-            # By the part of each UID before the installation's, as tests/api/test_feeds.py has it.
+            # By the part of each UID before the installation's, as tests/feeds/test_feeds.py does.
             starts = {uid.split("@")[0]: at for uid, at in found.items()}
             assert len(starts) == len(found), f"{reader}, {shape} feed: UIDs alike"
             assert set(starts) == set(wanted), f"{reader}, {shape} feed: other events"

@@ -17,7 +17,7 @@ from service.domain.cadence import plan
 from service.domain.model import Channel, Contact, ContactRole, Format, Interview
 from service.domain.steps import FollowUp, Status
 from service.domain.texts import Words
-from tests.unit.cadence_builders import make_candidate, make_interview
+from tests.domain.cadence_builders import make_candidate, make_interview
 
 ZONES = sorted(zoneinfo.available_timezones())
 INSTALLATION = "5f2b9c1e8d7a4b3c9e0f1a2b3c4d5e6f"

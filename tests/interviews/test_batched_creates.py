@@ -1,4 +1,4 @@
-"""Creates stored together (interviews_service.store_interviews, as the writer stores a group):
+"""Creates stored together (interviews_service.store_interviews, as a burst is stored):
 one transaction with a statement a table, and exactly the rows and answers that the same
 creates give stored one by one."""
 
@@ -139,6 +139,8 @@ def test_a_group_stored_together_stores_what_one_by_one_creates_store(
 
     event.listen(together.engine, "commit", count)
     batched = interviews_service.store_interviews(together, creates)
+    for stored_one in batched:
+        stored_one.exception(10)
     event.remove(together.engine, "commit", count)
     single = []
     for c in creates:  # each alone, in its own transaction

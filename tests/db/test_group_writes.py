@@ -2,9 +2,10 @@
 each piece still stores exactly what it would have alone."""
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select
@@ -138,49 +139,29 @@ def test_closing_finishes_the_work_handed_in_then_refuses_more(db: Database) -> 
         db.write_together(_add("late"))
 
 
-def test_a_group_gathered_by_the_caller_shares_the_same_rules(db: Database) -> None:
-    """write_batch's works, when its batch fails, as the server's writer process runs them:
-    one transaction for the group, a failing piece taken out, on the caller's own thread."""
-    broken = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
-    with _commits(db) as commits:
-        results = db.write_batch(
-            _batch(["batch only"], broken),
-            [_add("one"), _add("two", InvalidInput("refused")), _add("three"), _add("one")],
-        )
-    assert [r.done() for r in results] == [True] * 4
-    assert results[0].result() == "one"
-    with pytest.raises(InvalidInput, match="refused"):
-        results[1].result()
-    assert results[2].result() == "three"
-    with pytest.raises(IntegrityError):
-        results[3].result()
-    assert _stored(db) == {"one", "three"}
-    # "one" before the refusal, then "three" before the duplicate: two commits.
-    assert len(commits) == 2
+class _Accounts:
+    """A store for Database.store_together: the accounts named by the items in one statement,
+    each item answered in its place (an error item stores nothing and is its own answer). It
+    raises `fail` after storing more than one, or answers too few with `short`."""
+
+    def __init__(self, fail: Exception | None = None, short: bool = False) -> None:
+        self.fail, self.short, self.calls = fail, short, 0
+
+    def __call__(self, session: Session, items: Sequence[Any]) -> list[str | Exception]:
+        self.calls += 1
+        names = [{"name": item, "created_at": NOW} for item in items if isinstance(item, str)]
+        if names:
+            session.execute(insert(AccountRow), names)
+        if len(items) > 1 and self.fail is not None:
+            raise self.fail
+        return list(items[:1]) if len(items) > 1 and self.short else list(items)
 
 
-def _batch(
-    answers: list[str | Exception], fail: Exception | None = None
-) -> Callable[[Session], list[str | Exception]]:
-    """A batch that stores the accounts named in `answers` in one statement and answers
-    each in its place (an error in its place stores nothing); then raises `fail` if given."""
-
-    def batch(session: Session) -> list[str | Exception]:
-        names = [{"name": a, "created_at": NOW} for a in answers if isinstance(a, str)]
-        session.execute(insert(AccountRow), names)
-        if fail is not None:
-            raise fail
-        return answers
-
-    return batch
-
-
-def test_a_batch_answers_each_work_in_its_place_from_one_transaction(db: Database) -> None:
+def test_items_are_answered_each_in_its_place_from_one_transaction(db: Database) -> None:
     refused = InvalidInput("no such candidate")
-    alone = [_add("never run alone", InvalidInput("the batch ran"))] * 3
     with _commits(db) as commits:
-        results = db.write_batch(_batch(["one", refused, "three"]), alone)
-    assert results[0].result(0) == "one"
+        results = db.store_together(_Accounts(), ["one", refused, "three"])
+        assert results[0].result(10) == "one"
     with pytest.raises(InvalidInput, match="no such candidate"):
         results[1].result(0)
     assert results[2].result(0) == "three"
@@ -188,34 +169,50 @@ def test_a_batch_answers_each_work_in_its_place_from_one_transaction(db: Databas
     assert len(commits) == 1
 
 
-def test_a_batch_that_raises_is_rolled_back_and_each_work_runs_alone(db: Database) -> None:
-    broken = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
-    works = [_add("one"), _add("two"), _add("two")]
+def test_items_handed_in_while_the_writer_is_busy_share_one_store(db: Database) -> None:
+    store = _Accounts()
     with _commits(db) as commits:
-        results = db.write_batch(_batch(["batch only"], broken), works)
-    assert [r.done() for r in results] == [True] * 3
+        with _writer_busy(db):
+            first = db.store_together(store, ["one", "two"])
+            second = db.store_together(store, ["three"])
+        assert [r.result(10) for r in [*first, *second]] == ["one", "two", "three"]
+    assert store.calls == 1
+    # The work holding the writer, then the three items together.
+    assert len(commits) == 2
+
+
+def test_a_store_that_raises_is_rolled_back_and_each_item_runs_alone(db: Database) -> None:
+    broken = IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+    with _commits(db) as commits:
+        results = db.store_together(
+            _Accounts(broken), ["one", InvalidInput("refused"), "three", "one"]
+        )
+        for result in results:
+            result.exception(10)
     assert results[0].result() == "one"
-    assert results[1].result() == "two"
+    with pytest.raises(InvalidInput, match="refused"):
+        results[1].result()
+    assert results[2].result() == "three"
     with pytest.raises(IntegrityError):
-        results[2].result()
-    # Nothing the batch wrote; the works as they store alone, the duplicate taken out.
-    assert _stored(db) == {"one", "two"}
-    assert len(commits) == 1
+        results[3].result()
+    # Nothing the shared store wrote; the items as they store alone, the duplicate taken out:
+    # "one" before the refusal, then "three" before the duplicate, two commits.
+    assert _stored(db) == {"one", "three"}
+    assert len(commits) == 2
 
 
-def test_an_outage_in_a_batch_fails_every_work_and_stores_nothing(db: Database) -> None:
+def test_an_outage_in_a_store_fails_every_item_and_stores_nothing(db: Database) -> None:
     outage = OperationalError("INSERT", {}, Exception("server closed the connection"))
-    works = [_add("one"), _add("two")]
-    results = db.write_batch(_batch(["one", "two"], outage), works)
+    results = db.store_together(_Accounts(outage), ["one", "two"])
     for result in results:
         with pytest.raises(OperationalError):
-            result.result(0)
+            result.result(10)
     assert _stored(db) == set()
 
 
-def test_a_batch_that_answers_too_few_is_rolled_back_and_each_work_runs_alone(
+def test_a_store_that_answers_too_few_is_rolled_back_and_each_item_runs_alone(
     db: Database,
 ) -> None:
-    results = db.write_batch(_batch(["batch only"]), [_add("one"), _add("two")])
-    assert [r.result(0) for r in results] == ["one", "two"]
+    results = db.store_together(_Accounts(short=True), ["one", "two"])
+    assert [r.result(10) for r in results] == ["one", "two"]
     assert _stored(db) == {"one", "two"}

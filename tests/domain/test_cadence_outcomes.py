@@ -6,7 +6,7 @@ from datetime import date
 from service.domain.cadence import plan
 from service.domain.model import Channel, Process
 from service.domain.steps import Kind, OutcomeType, SeriesState, Status
-from tests.unit.cadence_builders import (
+from tests.domain.cadence_builders import (
     BEFORE,
     JANE,
     RAJ,
