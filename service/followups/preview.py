@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from service.domain import cadence
@@ -21,12 +21,15 @@ R = TypeVar("R")
 
 
 def preview(
-    candidate_fields: Mapping[str, Any], interview_fields: Mapping[str, Any], now: datetime
+    candidate_fields: Mapping[str, Any],
+    interview_fields: Mapping[str, Any],
+    now: datetime,
+    length: timedelta | None = None,
 ) -> Plan:
     """The plan an interview would get, stored nowhere. Contacts are numbered 1, 2, … in the
     order given, and those numbers stand as their ids."""
     candidate = build_valid(Candidate, {"name": "preview", **candidate_fields})
-    fields = with_end(interview_fields, interview_fields["starts_at"], DEFAULT_DURATION)
+    fields = with_end(interview_fields, length, interview_fields["starts_at"], DEFAULT_DURATION)
     contacts = tuple(
         replace(contact, id=number)
         for number, contact in enumerate(fields.get("contacts", ()), start=1)

@@ -76,5 +76,7 @@ def update_followup(
 def preview_cadence(body: PreviewRequest, account: AccountDep, now: NowDep) -> PreviewOut:
     """The follow-ups an interview would get, computed and returned; nothing is stored."""
     as_of = body.as_of or now
-    result = followups_preview.preview(body.candidate.to_fields(), body.to_fields(), as_of)
+    result = followups_preview.preview(
+        body.candidate.to_fields(), body.to_fields(), as_of, body.length()
+    )
     return PreviewOut.of(result, body.candidate.timezone, as_of)

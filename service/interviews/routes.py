@@ -84,7 +84,7 @@ async def create_interview(
     """Record an interview with the people met and the references given. The answer holds
     the planned follow-ups."""
 
-    created = await creates.create(account, body.to_fields(), now, claim)
+    created = await creates.create(account, body.to_fields(), body.length(), now, claim)
     INTERVIEWS_CREATED.labels("api").inc()
     # The answer is valid as built: FastAPI need not check it again.
     return sent(created)
@@ -212,7 +212,9 @@ def update_interview(
 ) -> InterviewDetail:
     """Change any of the create fields; pending follow-ups are re-planned. Contacts given
     replace the list; moving `starts_at` alone keeps the interview's length."""
-    view = interviews_service.update_interview(db, account, interview_id, body.to_fields(), now)
+    view = interviews_service.update_interview(
+        db, account, interview_id, body.to_fields(), now, body.length()
+    )
     return InterviewDetail.of_view(view, now)
 
 

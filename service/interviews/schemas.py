@@ -113,12 +113,18 @@ class InterviewFields(Fields):
             elif name == "references":
                 value = tuple(reference.to_domain() for reference in value)
             fields[name] = value
-        minutes = fields.pop("duration_minutes", None)
-        if minutes is not None:
-            if fields.get("ends_at") is not None:
-                raise InvalidInput("give ends_at or duration_minutes, not both")
-            fields["length"] = timedelta(minutes=minutes)
+        fields.pop("duration_minutes", None)
         return fields
+
+    def length(self) -> timedelta | None:
+        """The length asked for in place of an end (`duration_minutes`), if any."""
+        given = self.given()
+        minutes = given.get("duration_minutes")
+        if minutes is None:
+            return None
+        if given.get("ends_at") is not None:
+            raise InvalidInput("give ends_at or duration_minutes, not both")
+        return timedelta(minutes=minutes)
 
 
 class InterviewCreate(InterviewFields):

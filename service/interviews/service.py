@@ -50,11 +50,14 @@ def owned_candidate(session: Session, account_id: int, candidate_id: int) -> Can
 
 
 def with_end(
-    fields: Mapping[str, Any], starts_at: datetime, default_length: timedelta
+    fields: Mapping[str, Any],
+    length: timedelta | None,
+    starts_at: datetime,
+    default_length: timedelta,
 ) -> dict[str, Any]:
-    """Fields with ends_at resolved from an explicit end, a `length`, or the default length."""
+    """Fields with ends_at resolved from an explicit end, the `length` asked for, or the
+    default length."""
     resolved = dict(fields)
-    length = resolved.pop("length", None)
     if resolved.get("ends_at") is None and (length or "starts_at" in resolved):
         resolved["ends_at"] = starts_at + (length or default_length)
     return resolved
@@ -62,14 +65,15 @@ def with_end(
 
 @dataclass(frozen=True)
 class NewInterview:
-    """A create: the account, the interview's fields, when, the Idempotency-Key it claims and
-    the invitation it was imported from."""
+    """A create: the account, the interview's fields, when, the Idempotency-Key it claims, the
+    invitation it was imported from, and the length asked for in place of an end."""
 
     account_id: int
     fields: Mapping[str, Any]
     now: datetime
     claim: "Claim[InterviewView] | None" = None
     invitation_uid: str | None = None
+    length: timedelta | None = None
 
 
 def add_interviews(
@@ -90,7 +94,9 @@ def add_interviews(
         try:
             if candidate is None:
                 raise not_owned(whose[1])
-            fields = with_end(create.fields, create.fields["starts_at"], DEFAULT_DURATION)
+            fields = with_end(
+                create.fields, create.length, create.fields["starts_at"], DEFAULT_DURATION
+            )
             interview = build_valid(Interview, {"timezone": candidate.timezone, **fields})
             # Last, once nothing else can refuse it: a claim taken is stored.
             take_claim(session, create.claim, create.now)
@@ -143,10 +149,12 @@ def create_interview(
     fields: Mapping[str, Any],
     now: datetime,
     claim: Claim[InterviewView] | None = None,
+    length: timedelta | None = None,
 ) -> Future[InterviewView]:
     """Store a new interview and plan its follow-ups, committed with the other creates waiting
     then (creates come in bursts: a whole search's interviews, an import)."""
-    [stored] = store_interviews(db, [NewInterview(account_id, fields, now, claim)])
+    create = NewInterview(account_id, fields, now, claim, length=length)
+    [stored] = store_interviews(db, [create])
     return stored
 
 
@@ -194,14 +202,20 @@ def change_interview(
 
 
 def update_interview(
-    db: Database, account_id: int, interview_id: int, changes: Mapping[str, Any], now: datetime
+    db: Database,
+    account_id: int,
+    interview_id: int,
+    changes: Mapping[str, Any],
+    now: datetime,
+    length: timedelta | None = None,
 ) -> InterviewView:
     """Apply changes to an interview and re-plan its pending steps. Contacts given replace the
-    whole list; moving the start without giving an end keeps the interview's length."""
+    whole list; moving the start without giving an end or a `length` keeps the interview's
+    length."""
 
     def edit(current: Interview) -> Mapping[str, Any]:
         starts_at = changes.get("starts_at", current.starts_at)
-        return with_end(changes, starts_at, current.ends_at - current.starts_at)
+        return with_end(changes, length, starts_at, current.ends_at - current.starts_at)
 
     with db.writing() as session:
         if "candidate_id" in changes:

@@ -25,7 +25,7 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from itertools import count
 from typing import Any, Protocol
@@ -57,7 +57,12 @@ def answer(view: interviews_planning.InterviewView, now: datetime) -> Answer:
 
 class Creates(Protocol):
     async def create(
-        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim[Any] | None
+        self,
+        account_id: int,
+        fields: Mapping[str, Any],
+        length: timedelta | None,
+        now: datetime,
+        claim: Claim[Any] | None,
     ) -> Answer: ...
 
     def start(self) -> None: ...
@@ -72,11 +77,16 @@ class InProcess:
         self._db = db
 
     async def create(
-        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim[Any] | None
+        self,
+        account_id: int,
+        fields: Mapping[str, Any],
+        length: timedelta | None,
+        now: datetime,
+        claim: Claim[Any] | None,
     ) -> Answer:
         claimed = answering(claim, now)
         view = await asyncio.wrap_future(
-            interviews_service.create_interview(self._db, account_id, fields, now, claimed)
+            interviews_service.create_interview(self._db, account_id, fields, now, claimed, length)
         )
         return answer(view, now)
 
@@ -181,7 +191,12 @@ class WriterProcess:
         self._link_task()
 
     async def create(
-        self, account_id: int, fields: Mapping[str, Any], now: datetime, claim: Claim[Any] | None
+        self,
+        account_id: int,
+        fields: Mapping[str, Any],
+        length: timedelta | None,
+        now: datetime,
+        claim: Claim[Any] | None,
     ) -> Answer:
         if self._closed:
             raise Unavailable("the service is shutting down")
@@ -191,7 +206,7 @@ class WriterProcess:
             log.error("the writer process could not start: %s", error)
             raise Unavailable("the writer process could not start; retry shortly") from error
         create = interviews_service.NewInterview(
-            account_id, dict(fields), now, answering(claim, now)
+            account_id, dict(fields), now, answering(claim, now), length=length
         )
         view = await link.ask((create, logs.request_id.get()))
         return answer(view, now)
