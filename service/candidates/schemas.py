@@ -25,6 +25,7 @@ from service.http.fields import (
     TimeZone,
     clock,
     hhmm,
+    unset,
 )
 
 # Candidates
@@ -111,15 +112,15 @@ class CandidateCreate(CandidateFields):
 
 
 class CandidateUpdate(CandidateFields):
-    name: Name = None  # type: ignore[assignment]
-    timezone: TimeZone = None  # type: ignore[assignment]
+    name: Name = Field(default_factory=unset)
+    timezone: TimeZone = Field(default_factory=unset)
     country: Country | None = None
-    call_time: ClockTime = None  # type: ignore[assignment]
-    business_hours: BusinessHoursBody = None  # type: ignore[assignment]
-    thank_you_channel: Literal["email", "mail"] = None  # type: ignore[assignment]
-    follow_up_channel: Literal["phone", "email"] = None  # type: ignore[assignment]
-    policy: PolicyBody = Field(  # type: ignore[assignment]
-        default=None,
+    call_time: ClockTime = Field(default_factory=unset)
+    business_hours: BusinessHoursBody = Field(default_factory=unset)
+    thank_you_channel: Literal["email", "mail"] = Field(default_factory=unset)
+    follow_up_channel: Literal["phone", "email"] = Field(default_factory=unset)
+    policy: PolicyBody = Field(
+        default_factory=unset,
         description="Replaces the candidate's overrides; numbers left out return to defaults.",
     )
 

@@ -223,6 +223,12 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def unset() -> Any:
+    """The default of an update's field: left out, it stays as it is; sent, it may not be
+    null. (A plain `= None` would tell the type checker the field can be None.)"""
+    return None
+
+
 class Fields(Strict):
     """A create body (every field counts) or an update body (only the fields sent count)."""
 

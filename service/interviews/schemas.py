@@ -35,6 +35,7 @@ from service.http.fields import (
     TimeZone,
     Title,
     local,
+    unset,
 )
 
 # Interviews
@@ -55,14 +56,14 @@ class ContactBody(Strict):
 
 
 class ContactUpdate(Strict):
-    name: Name = None  # type: ignore[assignment]
+    name: Name = Field(default_factory=unset)
     title: Title | None = None
-    role: ContactRole = None  # type: ignore[assignment]
+    role: ContactRole = Field(default_factory=unset)
     email: Email | None = None
     phone: Phone | None = None
     address: Location | None = None
     preferred_channel: Channel | None = None
-    primary: Boolean = None  # type: ignore[assignment]
+    primary: Boolean = Field(default_factory=unset)
 
 
 class ContactOut(BaseModel):
@@ -159,22 +160,22 @@ class InterviewCreate(InterviewFields):
 
 
 class InterviewUpdate(InterviewFields):
-    candidate_id: Id = None  # type: ignore[assignment]
-    company: Name = None  # type: ignore[assignment]
-    role: Name = None  # type: ignore[assignment]
+    candidate_id: Id = Field(default_factory=unset)
+    company: Name = Field(default_factory=unset)
+    role: Name = Field(default_factory=unset)
     job_number: Label | None = None
-    starts_at: Instant = None  # type: ignore[assignment]
-    ends_at: Instant = None  # type: ignore[assignment]
+    starts_at: Instant = Field(default_factory=unset)
+    ends_at: Instant = Field(default_factory=unset)
     duration_minutes: Integer | None = Field(default=None, ge=1, le=1440)
-    timezone: TimeZone = None  # type: ignore[assignment]
-    format: Format = None  # type: ignore[assignment]
-    round: Integer = Field(default=None, ge=1, le=20)  # type: ignore[assignment]
+    timezone: TimeZone = Field(default_factory=unset)
+    format: Format = Field(default_factory=unset)
+    round: Integer = Field(default_factory=unset, ge=1, le=20)
     location: Location | None = None
-    process: Process = None  # type: ignore[assignment]
+    process: Process = Field(default_factory=unset)
     decision_date: Day | None = None
     notes: Notes | None = None
-    contacts: list[ContactBody] = Field(default=None, max_length=MAX_CONTACTS)  # type: ignore[arg-type]
-    references: list[ReferenceBody] = Field(default=None, max_length=MAX_REFERENCES)  # type: ignore[arg-type]
+    contacts: list[ContactBody] = Field(default_factory=unset, max_length=MAX_CONTACTS)
+    references: list[ReferenceBody] = Field(default_factory=unset, max_length=MAX_REFERENCES)
 
 
 class InterviewOut(BaseModel):
