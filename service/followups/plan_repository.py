@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import (
+    bindparam,
+    insert,
     or_,
     select,
     update,
@@ -13,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from service.db import direct
+from service.db.rows import fill, ids_by_place, places, table_of
 from service.db.tables import (
     FollowUpRow,
     InterviewRow,
@@ -22,7 +25,23 @@ from service.domain.model import (
 )
 from service.domain.steps import FollowUp, Plan
 from service.followups.repository import FollowUpRecord, _step, _step_values
-from service.interviews.repository import _FIRST_PLAN, _NEW_STEPS, _STEP_IDS, _fill, _ids
+
+_FOLLOWUPS = table_of(FollowUpRow)
+_INTERVIEWS = table_of(InterviewRow)
+# A plan's new steps, run through `direct`: every step of every interview being added in one
+# statement, their ids read back by key.
+_NEW_STEPS = insert(_FOLLOWUPS)
+_STEP_IDS = places(_FOLLOWUPS, _FOLLOWUPS.c.key)
+_FIRST_PLAN = (
+    update(_INTERVIEWS)
+    .where(_INTERVIEWS.c.id == bindparam("interview_id"))
+    .values(
+        ics=bindparam("event"),
+        ics_changed_at=bindparam("changed_at"),
+        cadence_state=bindparam("state"),
+        cadence_note=bindparam("note"),
+    )
+)
 
 
 def plan_of(session: Session, interview_id: int) -> dict[str, FollowUp]:
@@ -100,7 +119,7 @@ def _add_steps(session: Session, new: Sequence[StepsToAdd]) -> list[list[int]]:
     if not rows:
         return [[] for _ in new]
     direct.execute_many(session, _NEW_STEPS, rows)
-    ids = _ids(session, _STEP_IDS, [row["interview_id"] for row in rows])
+    ids = ids_by_place(session, _STEP_IDS, [row["interview_id"] for row in rows])
     found = []
     for added in new:
         interview_id = added.interview.id
@@ -134,7 +153,7 @@ def save_plan(
     }
     for change in changed:
         row = rows[change.step.key]
-        _fill(row, _step_values(change.step))
+        fill(row, _step_values(change.step))
         row.candidate_id = interview.candidate_id
         row.sequence = change.sequence
         row.updated_at = now

@@ -6,23 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
-    Table,
     and_,
-    bindparam,
     func,
     insert,
     or_,
     select,
-    update,
 )
 from sqlalchemy.orm import Session
 
 from service.db import direct
+from service.db.rows import fill, ids_by_place, places, table_of
 from service.db.tables import (
     ContactRow,
-    FollowUpRow,
     InterviewRow,
     ReferenceRow,
 )
@@ -120,38 +115,26 @@ def _interview_values(interview: Interview) -> dict[str, Any]:
     }
 
 
-def _fill(row: Any, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(row, name, value)
-
-
 def _fill_interview(row: InterviewRow, interview: Interview) -> None:
-    _fill(row, _interview_values(interview))
+    fill(row, _interview_values(interview))
     # Contacts and references keep their ids (and so their follow-ups) when they are kept.
     kept_contacts: dict[int | None, ContactRow] = {c.id: c for c in row.contacts}
     row.contacts = []
     for position, contact in enumerate(interview.contacts):
         contact_row = kept_contacts.get(contact.id) or ContactRow()
-        _fill(contact_row, _contact_values(contact, position))
+        fill(contact_row, _contact_values(contact, position))
         row.contacts.append(contact_row)
     kept_references: dict[int | None, ReferenceRow] = {r.id: r for r in row.references}
     row.references = []
     for position, reference in enumerate(interview.references):
         reference_row = kept_references.get(reference.id) or ReferenceRow()
-        _fill(reference_row, _reference_values(reference, position))
+        fill(reference_row, _reference_values(reference, position))
         row.references.append(reference_row)
 
 
-def _table(entity: type[Any]) -> Table:
-    table = entity.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_INTERVIEWS = _table(InterviewRow)
-_CONTACTS = _table(ContactRow)
-_REFERENCES = _table(ReferenceRow)
-_FOLLOWUPS = _table(FollowUpRow)
+_INTERVIEWS = table_of(InterviewRow)
+_CONTACTS = table_of(ContactRow)
+_REFERENCES = table_of(ReferenceRow)
 # The statements that store new interviews and their plans, run through `direct`: a table's
 # rows for every interview being added go in one statement. Ids of the rows an interview owns
 # come back by each row's place (a contact's position, a step's key) rather than from RETURNING
@@ -159,43 +142,10 @@ _FOLLOWUPS = _table(FollowUpRow)
 _NEW_INTERVIEW = insert(_INTERVIEWS).returning(_INTERVIEWS.c.id)
 _NEW_CONTACTS = insert(_CONTACTS)
 _NEW_REFERENCES = insert(_REFERENCES)
-_NEW_STEPS = insert(_FOLLOWUPS)
 
 
-def _places(table: Table, place: ColumnElement[Any]) -> Select[Any]:
-    """(interview id, place, id) of the rows of interviews first_id to last_id."""
-    return select(table.c.interview_id, place, table.c.id).where(
-        table.c.interview_id.between(bindparam("first_id"), bindparam("last_id"))
-    )
-
-
-_CONTACT_IDS = _places(_CONTACTS, _CONTACTS.c.position)
-_REFERENCE_IDS = _places(_REFERENCES, _REFERENCES.c.position)
-_STEP_IDS = _places(_FOLLOWUPS, _FOLLOWUPS.c.key)
-_FIRST_PLAN = (
-    update(_INTERVIEWS)
-    .where(_INTERVIEWS.c.id == bindparam("interview_id"))
-    .values(
-        ics=bindparam("event"),
-        ics_changed_at=bindparam("changed_at"),
-        cadence_state=bindparam("state"),
-        cadence_note=bindparam("note"),
-    )
-)
-
-
-def _ids(
-    session: Session, query: Select[Any], interview_ids: Sequence[int]
-) -> dict[tuple[int, Any], int]:
-    """{(interview id, place): id} of the rows these interviews own. The range can hold other
-    interviews, added meanwhile by other transactions: their rows are left out."""
-    found = direct.execute(
-        session,
-        query,
-        {"first_id": min(interview_ids), "last_id": max(interview_ids)},
-    )
-    wanted = set(interview_ids)
-    return {(row[0], row[1]): row[2] for row in found if row[0] in wanted}
+_CONTACT_IDS = places(_CONTACTS, _CONTACTS.c.position)
+_REFERENCE_IDS = places(_REFERENCES, _REFERENCES.c.position)
 
 
 @dataclass(frozen=True)
@@ -243,8 +193,8 @@ def add_interviews(session: Session, new: Sequence[InterviewToAdd]) -> list[Inte
     ]
     direct.execute_many(session, _NEW_CONTACTS, contacts)
     direct.execute_many(session, _NEW_REFERENCES, references)
-    contact_ids = _ids(session, _CONTACT_IDS, ids) if contacts else {}
-    reference_ids = _ids(session, _REFERENCE_IDS, ids) if references else {}
+    contact_ids = ids_by_place(session, _CONTACT_IDS, ids) if contacts else {}
+    reference_ids = ids_by_place(session, _REFERENCE_IDS, ids) if references else {}
     return [
         replace(
             added.interview,
