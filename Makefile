@@ -21,6 +21,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The SPEC's speed bars against a real server; results and how to read them in bench/README.md.
 bench: $(STAMP)

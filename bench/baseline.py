@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import FastAPI, Header, Response
 
-from service.api.schemas import InterviewCreate
+from service.interviews.schemas import InterviewCreate
 
 BODY = Path(os.environ["BASELINE_FEED"]).read_bytes()
 GZIPPED = gzip.compress(BODY, mtime=0)

@@ -38,14 +38,19 @@ from psycopg.types.json import Json
 from sqlalchemy import Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import Engine, make_url
 
-from service import usecases
+from service.accounts import service as accounts_service
+from service.calendar import events
+from service.calendar.feeds import FeedCache
+from service.candidates import service as candidates_service
 from service.config import Settings
-from service.db import repository, tables  # noqa: F401  (tables registers on Base.metadata)
+from service.db import tables  # noqa: F401  (tables registers on Base.metadata)
 from service.db.base import Base
+from service.db.installation import installation_uid
 from service.db.session import Database
 from service.domain import cadence
-from service.ical import events
-from service.ical.feeds import FeedCache
+from service.feeds import service as feeds_service
+from service.interviews import planning as interviews_planning
+from service.interviews import service as interviews_service
 from tests.system.servers import Server, new_api_key
 
 POSTGRES = os.environ.get(
@@ -264,10 +269,10 @@ def build_vs_join(url: str, token: str, candidate_id: int) -> tuple[float, float
     events and join them, and to join them in memory alone."""
     db = Database(Settings(database_url=url))
     now = datetime.now(UTC)
-    options = usecases.FeedOptions()
+    options = feeds_service.FeedOptions()
 
     def build() -> object:
-        return usecases.read_feed(db, token, options, now, FeedCache(), lambda _e, _m: True)
+        return feeds_service.read_feed(db, token, options, now, FeedCache(), lambda _e, _m: True)
 
     f_t, i_t = Base.metadata.tables["followups"], Base.metadata.tables["interviews"]
 
@@ -297,16 +302,19 @@ def create_floor(url: str, key: str, interview_id: int) -> tuple[float, float]:
     under wrk's connections (the storage work)."""
     db = Database(Settings(database_url=url))
     now = datetime.now(UTC)
-    account_id = usecases.authenticate(db, key)
+    account_id = accounts_service.authenticate(db, key)
     with db.reading() as session:
-        installation = repository.installation_uid(session)
-    view = usecases.get_interview(db, account_id, interview_id, now)
+        installation = installation_uid(session)
+    view = interviews_service.get_interview(db, account_id, interview_id, now)
     interview = view.interview
-    candidate = usecases.get_candidate(db, account_id, interview.candidate_id)
+    candidate = candidates_service.get_candidate(db, account_id, interview.candidate_id)
 
     def domain() -> object:
         plan = cadence.plan(
-            interview, candidate, now=now, holidays=usecases._holidays(candidate.country, interview)
+            interview,
+            candidate,
+            now=now,
+            holidays=interviews_planning.holidays_for(candidate.country, interview),
         )
         stamp = events.Stamp(0, now, now)
         steps = [

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="Where rate-limit counters live: memory:// (this process) or a Redis URL "
         "(redis://host:6379/0) shared by every replica.",
     )
+    web_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="Server worker processes (uvicorn's); each keeps its own in-memory rate "
+        "limits, feed cache and trusted keys.",
+    )
     writer_process: bool = Field(
         default=True,
         description="Store creates in a process of the server's own, on another core than the "

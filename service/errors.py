@@ -11,6 +11,13 @@ AppError                 500, never raised on purpose
 └── Unavailable          503  the database cannot be reached; retry later
 """
 
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from service.domain.model import DomainError
+
+T = TypeVar("T")
+
 
 class AppError(Exception):
     """Base of every error the API turns into a problem+json answer."""
@@ -60,3 +67,11 @@ class InvalidInput(AppError):
 class Unavailable(AppError):
     status = 503
     title = "Service unavailable"
+
+
+def build_valid(factory: type[T], fields: Mapping[str, Any]) -> T:
+    """A domain object from these fields, or InvalidInput with the rule it breaks."""
+    try:
+        return factory(**fields)
+    except DomainError as error:
+        raise InvalidInput(str(error)) from error

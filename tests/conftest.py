@@ -16,13 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from service import usecases
-from service.api.deps import get_now
+from service.accounts import service as accounts_service
+from service.app import create_app
 from service.config import Settings
-from service.db import migrate, repository
+from service.db import migrate
 from service.db.base import Base
+from service.db.installation import installation_uid
 from service.db.session import Database
-from service.main import create_app
+from service.http.deps import get_now
 from tests.builders import NOW
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -97,7 +98,7 @@ def migrated_url(databases: EmptyDatabases) -> str:
 
 @pytest.fixture
 def settings(migrated_url: str) -> Settings:
-    # Creates stay in the test's process; tests/api/test_writer_process.py covers the writer
+    # Creates stay in the test's process; tests/interviews/test_writer_process.py covers the writer
     # process that a served app uses, and every system test runs with it.
     return Settings(
         database_url=migrated_url,
@@ -146,12 +147,12 @@ def client(settings: Settings, db: Database, clock: Clock) -> Iterator[TestClien
 def installation(db: Database) -> str:
     """The installation id every calendar UID of this database carries."""
     with db.reading() as session:
-        return repository.installation_uid(session)
+        return installation_uid(session)
 
 
 @pytest.fixture
 def api_key(db: Database) -> str:
-    return usecases.create_key(db, "acme-careers", NOW)
+    return accounts_service.create_key(db, "acme-careers", NOW)
 
 
 @pytest.fixture
@@ -162,7 +163,7 @@ def auth(api_key: str) -> dict[str, str]:
 @pytest.fixture
 def other_auth(db: Database) -> dict[str, str]:
     """Credentials of a second account, to prove tenants cannot see each other."""
-    return {"Authorization": f"Bearer {usecases.create_key(db, 'rival-portal', NOW)}"}
+    return {"Authorization": f"Bearer {accounts_service.create_key(db, 'rival-portal', NOW)}"}
 
 
 @pytest.fixture

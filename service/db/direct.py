@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -64,6 +65,14 @@ def _compile(
             column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected
         ),
     )
+
+
+def _flushed(session: Session) -> Connection:
+    """The session's connection, once the ORM has sent what it holds: a statement on the
+    driver's cursor sees every change made before it in the transaction, whatever the order
+    of the code that made them (the ORM's autoflush only runs before the ORM's own queries)."""
+    session.flush()
+    return session.connection()
 
 
 def _run(
@@ -118,21 +127,23 @@ def _first_of_each(
 
 
 def execute(
-    connection: Connection, statement: ClauseElement, values: Mapping[str, Any]
+    session: Session, statement: ClauseElement, values: Mapping[str, Any]
 ) -> list[Sequence[Any]]:
     """Run `statement` (built once, at import) with one set of values, named as its binds or,
     for an INSERT without values of its own, as the columns to fill; the rows it returns, as
     the driver gives them."""
+    connection = _flushed(session)
     keys = tuple(values) if statement.is_insert else None  # type: ignore[attr-defined]
     compiled = _compile(statement, connection.dialect, keys, False)
     return _run(connection, compiled.sql, compiled.parameters(values), False)
 
 
 def first(
-    connection: Connection, statement: ClauseElement, values: Mapping[str, Any]
+    session: Session, statement: ClauseElement, values: Mapping[str, Any]
 ) -> dict[str, Any] | None:
     """The first row a SELECT (built once, at import) finds, by column key, its values read
     as SQLAlchemy reads them; None if it finds none."""
+    connection = _flushed(session)
     compiled = _compile(statement, connection.dialect, None, False)
     if len(set(compiled.columns)) < len(compiled.columns):  # label the columns apart
         raise ValueError(f"selected columns share a key: {compiled.columns}")
@@ -146,23 +157,25 @@ def first(
 
 
 def execute_many(
-    connection: Connection, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
+    session: Session, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
 ) -> None:
     """Run a statement (built once, at import) for every row: an INSERT of the same columns
     each time, or a statement with binds of its own."""
     if not rows:
         return
+    connection = _flushed(session)
     keys = tuple(rows[0]) if statement.is_insert else None  # type: ignore[attr-defined]
     compiled = _compile(statement, connection.dialect, keys, True)
     _run(connection, compiled.sql, [compiled.parameters(row) for row in rows], True)
 
 
 def execute_each(
-    connection: Connection, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
+    session: Session, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]
 ) -> list[Sequence[Any]]:
     """Run an INSERT … RETURNING (built once, at import) for every row, each row filling the
     same columns; the row each run returns, in the order of `rows`."""
     if not rows:
         return []
+    connection = _flushed(session)
     compiled = _compile(statement, connection.dialect, tuple(rows[0]), False)
     return _run(connection, compiled.sql, [compiled.parameters(row) for row in rows], False, True)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -40,6 +41,7 @@ GROUP_MOST = 64
 _OUTAGES = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 log = logging.getLogger("service.db")
 
@@ -189,44 +191,17 @@ class Database:
         (see GroupWriter); the future holds its result once that transaction has committed."""
         return self._group.submit(work)
 
-    def write_batch(
+    def store_together(
         self,
-        batch: Callable[[Session], Sequence["T | Exception"]],
-        works: Sequence[Callable[[Session], T]],
+        store: "Callable[[Session, Sequence[Item]], Sequence[T | Exception]]",
+        items: Sequence[Item],
     ) -> "list[Future[T]]":
-        """Run `batch`, here and now, which does what `works` do one by one but with statements
-        they share, in one write transaction; for a caller that gathers its own groups (the
-        server's writer process). Each work is answered with its place in what the batch
-        returns: a result, or the error that refused it (a refused work stores nothing). If
-        the batch raises, it is rolled back and the works run in transactions shared as the
-        GroupWriter shares them, each stored or failing on its own; an outage fails them all."""
-        group = [_Work(run, Future()) for run in works]
-        for work in group:
-            work.result.set_running_or_notify_cancel()
-        batching = False
-        try:
-            with self.writing() as session:
-                batching = True
-                results = list(batch(session))
-                if len(results) != len(group):  # each work must be answered
-                    raise ValueError(f"a batch answered {len(results)} of {len(group)}")
-                batching = False
-        except Exception as error:
-            if not batching or isinstance(error, _OUTAGES):
-                for work in group:
-                    work.result.set_exception(error)
-            else:
-                log.info(
-                    "a batch of %d failed (%s); each runs alone", len(group), type(error).__name__
-                )
-                _commit_together(self, group)
-            return [work.result for work in group]
-        for work, result in zip(group, results, strict=True):
-            if isinstance(result, Exception):
-                work.result.set_exception(result)
-            else:
-                work.result.set_result(result)
-        return [work.result for work in group]
+        """The fast path for many rows: `store` saves items in shared statements (a table's rows
+        for all of them in one) and answers each in its place, with a result or the error that
+        refused it (a refused item stores nothing). The items are stored in a write transaction
+        with whatever else waits to be stored by the same `store` (see GroupWriter); each
+        future holds its item's answer once that transaction has committed."""
+        return self._group.submit_items(store, items)
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""
@@ -249,6 +224,15 @@ class _Work(Generic[T]):
     result: "Future[T]"
 
 
+@dataclass(frozen=True)
+class _Items(Generic[Item, T]):
+    """Items handed in together to be stored by one `store` (Database.store_together)."""
+
+    store: Callable[[Session, Sequence[Item]], Sequence[T | Exception]]
+    items: list[Item]
+    results: "list[Future[T]]"
+
+
 class GroupWriter:
     """One thread that runs the work handed to it in write transactions, all the work waiting
     at the time in one transaction: a group commit. Under load a BEGIN, a COMMIT (on PostgreSQL
@@ -261,13 +245,26 @@ class GroupWriter:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._waiting: queue.SimpleQueue[_Work[Any] | None] = queue.SimpleQueue()
+        self._waiting: queue.SimpleQueue[_Work[Any] | _Items[Any, Any] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._closed = False
 
     def submit(self, run: Callable[[Session], T]) -> "Future[T]":
         work = _Work(run, Future())
+        self._put(work)
+        return work.result
+
+    def submit_items(
+        self,
+        store: Callable[[Session, Sequence[Item]], Sequence[T | Exception]],
+        items: Sequence[Item],
+    ) -> "list[Future[T]]":
+        given = _Items(store, list(items), [Future() for _ in items])
+        self._put(given)
+        return given.results
+
+    def _put(self, work: "_Work[Any] | _Items[Any, Any]") -> None:
         with self._lock:
             if self._closed:
                 raise Unavailable("the service is shutting down")
@@ -277,7 +274,6 @@ class GroupWriter:
                 )
                 self._thread.start()
             self._waiting.put(work)
-        return work.result
 
     def close(self) -> None:
         """Finish the work already handed in, then stop."""
@@ -295,7 +291,7 @@ class GroupWriter:
                 return
             group = [first]
             last = False
-            while len(group) < GROUP_MOST and not last:
+            while _size(group) < GROUP_MOST and not last:
                 try:
                     more = self._waiting.get_nowait()
                 except queue.Empty:
@@ -305,15 +301,96 @@ class GroupWriter:
                 else:
                     group.append(more)
             try:
-                running = [work for work in group if work.result.set_running_or_notify_cancel()]
-                _commit_together(self._db, running)
+                for run in _runs(group):
+                    if isinstance(run, list):
+                        works = [work for work in run if work.result.set_running_or_notify_cancel()]
+                        _commit_together(self._db, works)
+                    else:
+                        _commit_items(self._db, run)
             except BaseException as error:  # the thread is going: no caller is left waiting
-                for work in group:
-                    if not work.result.done():
-                        work.result.set_exception(error)
+                for piece in group:
+                    for future in piece.results if isinstance(piece, _Items) else [piece.result]:
+                        if not future.done():
+                            future.set_exception(error)
                 raise
             if last:
                 return
+
+
+def _size(group: "list[_Work[Any] | _Items[Any, Any]]") -> int:
+    return sum(len(piece.items) if isinstance(piece, _Items) else 1 for piece in group)
+
+
+def _runs(
+    group: "list[_Work[Any] | _Items[Any, Any]]",
+) -> "list[list[_Work[Any]] | _Items[Any, Any]]":
+    """The group in order, as runs of single pieces of work, and of items for one `store`
+    merged into one: a burst of creates shares its statements whoever handed them in."""
+    runs: list[list[_Work[Any]] | _Items[Any, Any]] = []
+    for piece in group:
+        before = runs[-1] if runs else None
+        if isinstance(piece, _Work):
+            if isinstance(before, list):
+                before.append(piece)
+            else:
+                runs.append([piece])
+        elif isinstance(before, _Items) and before.store is piece.store:
+            runs[-1] = _Items(
+                piece.store, before.items + piece.items, before.results + piece.results
+            )
+        else:
+            runs.append(piece)
+    return runs
+
+
+def _commit_items(db: Database, given: "_Items[Any, Any]") -> None:
+    """Store the items in one write transaction with their shared statements. If `store`
+    raises, it is rolled back and each item is stored alone, one after another, as
+    _commit_together runs work; an outage fails them all."""
+    running = [
+        (item, result)
+        for item, result in zip(given.items, given.results, strict=True)
+        if result.set_running_or_notify_cancel()
+    ]
+    if not running:
+        return
+    batching = False
+    try:
+        with db.writing() as session:
+            batching = True
+            answers = list(given.store(session, [item for item, _ in running]))
+            if len(answers) != len(running):  # each item must be answered
+                raise ValueError(f"a store answered {len(answers)} of {len(running)} items")
+            batching = False
+    except Exception as error:
+        if not batching or isinstance(error, _OUTAGES):
+            for _, result in running:
+                result.set_exception(error)
+        else:
+            log.info(
+                "a group of %d failed (%s); each runs alone", len(running), type(error).__name__
+            )
+            _commit_together(
+                db, [_Work(partial(_alone, given.store, item), result) for item, result in running]
+            )
+        return
+    for (_, result), answer in zip(running, answers, strict=True):
+        if isinstance(answer, Exception):
+            result.set_exception(answer)
+        else:
+            result.set_result(answer)
+
+
+def _alone(
+    store: Callable[[Session, Sequence[Item]], Sequence[T | Exception]],
+    item: Item,
+    session: Session,
+) -> T:
+    """One item stored by `store` on its own; raises the error that refuses it."""
+    [answer] = store(session, [item])
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
 
 
 def _commit_together(db: Database, group: list[_Work[Any]]) -> None:

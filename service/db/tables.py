@@ -240,7 +240,7 @@ class OutcomeRow(Base):
 
 class IdempotentRequestRow(Base):
     """A create made with an Idempotency-Key: found by the key's hash, its answer sealed under
-    the key (see service.idempotency). `answer` is empty until the response has been sent."""
+    the key (see service.idempotency.claims). `answer` is empty until the response has been sent."""
 
     __tablename__ = "idempotent_requests"
     __table_args__ = (UniqueConstraint("account_id", "key_hash"),)

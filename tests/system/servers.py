@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from service import usecases
+from service.accounts import service as accounts_service
 from service.config import Settings
 from service.db.session import Database
 
@@ -31,7 +31,7 @@ def new_api_key(database_url: str, account: str) -> str:
     """A new API key for `account` (made if needed), as `create-key` makes one."""
     db = Database(Settings(database_url=database_url))
     try:
-        return usecases.create_key(db, account, datetime.now(UTC))
+        return accounts_service.create_key(db, account, datetime.now(UTC))
     finally:
         db.dispose()
 

@@ -34,8 +34,8 @@ def test_create_list_and_revoke_keys(databases: EmptyDatabases) -> None:
     assert public_id in listed.stdout and "career-portal" in listed.stdout
     assert key.split("_", 2)[2] not in listed.stdout
 
+    from service.app import create_app
     from service.config import Settings
-    from service.main import create_app
 
     with TestClient(create_app(Settings(database_url=url))) as client:
         headers = {"Authorization": f"Bearer {key}"}
@@ -54,8 +54,8 @@ def test_a_second_key_for_the_same_account_sees_the_same_data(databases: EmptyDa
     first = _service(url, "create-key", "portal").stdout.splitlines()[-1]
     second = _service(url, "create-key", "portal").stdout.splitlines()[-1]
     assert first != second
+    from service.app import create_app
     from service.config import Settings
-    from service.main import create_app
 
     with TestClient(create_app(Settings(database_url=url))) as client:
         made = client.post(

@@ -1,1 +1,0 @@
-"""The HTTP edge: request and response schemas, dependencies, routers and error answers."""

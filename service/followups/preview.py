@@ -1,0 +1,43 @@
+"""The plan an interview would get, stored nowhere."""
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from service.domain import cadence
+from service.domain.model import (
+    DEFAULT_DURATION,
+    Candidate,
+    Interview,
+)
+from service.domain.steps import Plan
+from service.errors import build_valid
+from service.interviews.planning import holidays_for
+from service.interviews.service import with_end
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def preview(
+    candidate_fields: Mapping[str, Any],
+    interview_fields: Mapping[str, Any],
+    now: datetime,
+    length: timedelta | None = None,
+) -> Plan:
+    """The plan an interview would get, stored nowhere. Contacts are numbered 1, 2, … in the
+    order given, and those numbers stand as their ids."""
+    candidate = build_valid(Candidate, {"name": "preview", **candidate_fields})
+    fields = with_end(interview_fields, length, interview_fields["starts_at"], DEFAULT_DURATION)
+    contacts = tuple(
+        replace(contact, id=number)
+        for number, contact in enumerate(fields.get("contacts", ()), start=1)
+    )
+    interview = build_valid(
+        Interview,
+        {"timezone": candidate.timezone, **fields, "candidate_id": 0, "contacts": contacts},
+    )
+    return cadence.plan(
+        interview, candidate, now=now, holidays=holidays_for(candidate.country, interview)
+    )
