@@ -139,7 +139,7 @@ async def read_feed(
     gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
 
     def read() -> tuple[usecases.FeedAnswer | None, bytes | None]:
-        answer = usecases.read_feed(db, token, options, now, cache, wanted)
+        answer = usecases.read_feed(db, token, options, now, cache, wanted, base_url)
         if answer is None or answer.body is None or not gzip:
             return answer, None
         return answer, cache.gzipped(answer.etag, answer.body)

@@ -302,6 +302,7 @@ def _outcome(view: OutcomeView) -> OutcomeOut:
         decision_date=outcome.decision_date,
         note=outcome.note,
         next_interview_id=view.next_interview_id,
+        source=outcome.source,
     )
 
 

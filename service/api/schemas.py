@@ -419,6 +419,11 @@ class FeedCreate(Strict):
     interview_id: Id | None = Field(
         default=None, description="Scope the feed to one interview; the whole calendar if absent."
     )
+    can_act: bool = Field(
+        default=False,
+        description="Let a one-interview feed's pages change the plan (done, voicemail, …); "
+        "without it such a feed is read-only. A candidate's whole feed always may act.",
+    )
 
 
 class FeedOut(BaseModel):
@@ -429,6 +434,7 @@ class FeedOut(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     active: bool
+    can_act: bool = Field(description="Whether the feed's pages may change the plan.")
 
     @classmethod
     def of(cls, record: FeedTokenRecord) -> "FeedOut":
@@ -438,6 +444,7 @@ class FeedOut(BaseModel):
             created_at=record.created_at,
             revoked_at=record.revoked_at,
             active=record.revoked_at is None,
+            can_act=record.interview_id is None or record.can_act,
         )
 
 
@@ -806,6 +813,9 @@ class OutcomeOut(BaseModel):
     decision_date: date | None
     note: str | None
     next_interview_id: int | None
+    source: Literal["api", "calendar"] = Field(
+        description="Where it was logged: through the API, or from a calendar entry's page."
+    )
 
 
 class OutcomeLogged(OutcomeOut):

@@ -90,7 +90,7 @@ def _line(name: str, value: str) -> str:
     return f"{fold(f'{name}:{value}')}\r\n"
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
     """TEXT escaped as RFC 5545 §3.3.11 and icalendar have it; every line end becomes \\n."""
     # Each replace runs only when its character is there: a scan costs far less than a copy.
     if "\\" in text:
@@ -105,7 +105,7 @@ def _escape(text: str) -> str:
 
 
 def _text(name: str, value: str) -> str:
-    return _line(name, _escape(value))
+    return _line(name, escape_text(value))
 
 
 @lru_cache(maxsize=1024)
