@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from service import __doc__ as summary
 from service import usecases
+from service.actions import routes as actions_routes
 from service.api import candidates, feeds, followups, health, interviews, problems, spec
 from service.api.hardening import BodyLimit, SecurityHeaders
 from service.api.idempotency import Idempotency
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews.router)
     app.include_router(followups.router)
     app.include_router(feeds.router)
+    app.include_router(actions_routes.router)
     app.add_middleware(feeds.FeedPolls, db=db, cache=app.state.feed_cache)
     app.add_middleware(
         Idempotency, db=db, keys=app.state.keys, retry_after=settings.retry_after_seconds

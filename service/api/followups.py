@@ -20,7 +20,9 @@ from service.api.schemas import (
     decode_cursor,
     encode_cursor,
 )
+from service.db.session import Database
 from service.domain.cadence import Status
+from service.domain.model import Channel, Interview
 from service.usecases import FollowUpFilter
 
 router = APIRouter(tags=["follow-ups"])
@@ -62,8 +64,9 @@ def list_followups(
 def get_followup(
     followup_id: FollowUpId, db: DbDep, account: AccountDep, now: NowDep
 ) -> FollowUpOut:
-    """One follow-up."""
-    return FollowUpOut.stored(usecases.get_followup(db, account, followup_id), now)
+    """One follow-up; an email step with its draft."""
+    record = usecases.get_followup(db, account, followup_id)
+    return FollowUpOut.stored(record, now, _interview(db, account, record, now))
 
 
 @router.patch("/v1/followups/{followup_id}", name="update_followup", responses=problems(404))
@@ -75,7 +78,16 @@ def update_followup(
     attempt to a week later."""
     status = Status(body.status) if body.status else None
     record = usecases.update_followup(db, account, followup_id, status, body.snoozed_until, now)
-    return FollowUpOut.stored(record, now)
+    return FollowUpOut.stored(record, now, _interview(db, account, record, now))
+
+
+def _interview(
+    db: Database, account: int, record: usecases.FollowUpRecord, now: datetime
+) -> Interview | None:
+    """The step's interview, which its draft is written from; only email steps need it."""
+    if record.step.channel is not Channel.EMAIL:
+        return None
+    return usecases.get_interview(db, account, record.interview_id, now).interview
 
 
 @router.post("/v1/cadence/preview", name="preview_cadence", responses=problems())

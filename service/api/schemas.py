@@ -28,6 +28,7 @@ from pydantic import Strict as StrictValue
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from service.domain import drafts
 from service.domain.cadence import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.domain.model import (
     EARLIEST,
@@ -665,6 +666,13 @@ class InterviewOut(BaseModel):
 # Follow-ups
 
 
+class DraftOut(BaseModel):
+    """An email ready to send: its event's mailto: link carries the same subject and body."""
+
+    subject: str
+    body: str
+
+
 class FollowUpOut(BaseModel):
     """One step of the plan. Times are shown in the candidate's time zone."""
 
@@ -685,6 +693,11 @@ class FollowUpOut(BaseModel):
     done_at: datetime | None
     snoozed_until: datetime | None
     sequence: int = Field(description="Rises each time the step changes.")
+    draft: DraftOut | None = Field(
+        default=None,
+        description="Thank-you and follow-up emails: the email drafted from the checklist, "
+        "names, role, company and interview day filled in (not in the list of follow-ups).",
+    )
 
     @classmethod
     def of(
@@ -693,6 +706,7 @@ class FollowUpOut(BaseModel):
         zone_name: str,
         now: datetime,
         record: FollowUpRecord | None = None,
+        interview: Interview | None = None,
     ) -> Self:
         def shown(instant: datetime | None) -> datetime | None:
             return local(instant, zone_name) if instant is not None else None
@@ -715,11 +729,19 @@ class FollowUpOut(BaseModel):
             done_at=shown(step.done_at),
             snoozed_until=shown(step.snoozed_until),
             sequence=record.sequence if record else 0,
+            draft=_draft(step, interview, zone_name),
         )
 
     @classmethod
-    def stored(cls, record: FollowUpRecord, now: datetime) -> Self:
-        return cls.of(record.step, record.timezone, now, record)
+    def stored(
+        cls, record: FollowUpRecord, now: datetime, interview: Interview | None = None
+    ) -> Self:
+        return cls.of(record.step, record.timezone, now, record, interview)
+
+
+def _draft(step: FollowUp, interview: Interview | None, zone_name: str) -> DraftOut | None:
+    found = drafts.for_step(step, interview, ZoneInfo(zone_name)) if interview else None
+    return DraftOut(subject=found.subject, body=found.body) if found else None
 
 
 class Cadence(BaseModel):
@@ -738,7 +760,9 @@ class InterviewDetail(InterviewOut):
     def of_view(cls, view: InterviewView, now: datetime) -> Self:
         return cls(
             **InterviewOut.of(view.interview).model_dump(),
-            followups=[FollowUpOut.stored(record, now) for record in view.followups],
+            followups=[
+                FollowUpOut.stored(record, now, view.interview) for record in view.followups
+            ],
             cadence=Cadence.model_validate(
                 {"state": view.cadence_state, "note": view.cadence_note}
             ),

@@ -301,6 +301,7 @@ class FeedScope:
     timezone: str
     candidate_changed_at: datetime
     can_act: bool = False  # the token's own flag; a candidate's feed may act whatever it says
+    account_id: int = 0
 
     @property
     def may_act(self) -> bool:
@@ -316,6 +317,7 @@ _FEED_SCOPE = (
         CandidateRow.timezone,
         CandidateRow.updated_at,
         FeedTokenRow.can_act,
+        CandidateRow.account_id,
     )
     .join(CandidateRow, CandidateRow.id == FeedTokenRow.candidate_id)
     .where(FeedTokenRow.token_hash == bindparam("token_hash"), FeedTokenRow.revoked_at.is_(None))
