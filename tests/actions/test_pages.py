@@ -116,7 +116,7 @@ def test_each_step_links_its_page_and_a_voicemail_schedules_the_retry(
     assert by_key["follow_up:1"]["status"] == "done"
     assert by_key["follow_up:2"]["due_at"] == "2026-12-15T10:00:00-05:00"
     retry = Calendar.from_ical(client.get(feed_path(candidate)).content)
-    sequences = {str(e["UID"]).split("@")[0]: int(e["SEQUENCE"]) for e in retry.walk("VEVENT")}
+    sequences = {str(e["UID"]).split("@")[0]: int(str(e["SEQUENCE"])) for e in retry.walk("VEVENT")}
     assert sequences[f"{interview['id']}-follow_up-2"] > _step(interview, "follow_up:2")["sequence"]
 
     # The same form again is refused and changes nothing; so are a forged and a missing token.
