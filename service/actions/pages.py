@@ -245,8 +245,18 @@ def interview_page(
 def plan_page(feed: Feed, page: str, plans: Iterable[InterviewPlan], title: str) -> str:
     """The whole feed: its steps by day on the candidate's wall clock, with their buttons."""
     zone = ZoneInfo(feed.scope.timezone)
+    plans = list(plans)
     by_day: dict[tuple[int, int, int], tuple[str, list[str]]] = {}
+    interviews = []
     for plan in plans:
+        interview = plan.interview
+        link = paths.interview_url(page, interview.id or 0)
+        when = Words(interview, zone).moment(interview.starts_at)
+        interviews.append(
+            f'<li><a href="{escape(link)}">{escape(interview.company)} — '
+            f"{escape(interview.role)}</a><br>"
+            f'<span class="muted">Interview {escape(when)}. {escape(plan.cadence_note)}</span></li>'
+        )
         words = Words(plan.interview, zone)
         for record in plan.steps:
             local = record.step.due_at.astimezone(zone)
@@ -262,4 +272,5 @@ def plan_page(feed: Feed, page: str, plans: Iterable[InterviewPlan], title: str)
         + ("" if feed.scope.may_act else "This calendar is shared read-only. ")
         + f'<a href="{escape(page)}">Subscribe</a></p>'
     )
-    return _document(title, f'<h1 id="summary">{escape(title)}</h1>{intro}{days}')
+    listed = f'<h2>Interviews</h2><ul class="plan" id="interviews">{"".join(interviews)}</ul>'
+    return _document(title, f'<h1 id="summary">{escape(title)}</h1>{intro}{listed}{days}')
