@@ -20,12 +20,12 @@ from service.actions.service import (
     InterviewPlan,
     step_actions,
 )
-from service.db.repository import FollowUpRecord
 from service.domain import drafts
 from service.domain.cadence import OPEN, Kind, Status
 from service.domain.model import Channel
 from service.domain.texts import Words
 from service.ical.events import mailto_draft, tel
+from service.usecases import FollowUpRecord
 
 _STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem;

@@ -20,11 +20,11 @@ from service.actions.pages import Message
 from service.actions.service import Feed, Refused
 from service.api.deps import BaseUrlDep, DbDep, NowDep
 from service.api.schemas import FollowUpUpdate, OutcomeCreate
-from service.db.repository import FollowUpRecord
 from service.db.session import Database
 from service.domain.cadence import Kind
 from service.domain.model import DomainError, Interview
 from service.errors import AppError
+from service.usecases import FollowUpRecord
 
 router = APIRouter(tags=["feed pages"], include_in_schema=False)
 
