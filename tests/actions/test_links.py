@@ -31,7 +31,6 @@ def test_the_linked_event_unfolds_to_the_link_then_the_description(
     joined += "END:VEVENT\r\n"
     assert all(len(line.encode()) <= 75 for line in joined.split("\r\n"))
     parsed = Event.from_ical(joined)
-    expected = (
-        f"{paths.STEP_LABEL} {url}\n\n" + Event.from_ical(stored + "END:VEVENT\r\n")["DESCRIPTION"]
-    )
+    original = str(Event.from_ical(stored + "END:VEVENT\r\n")["DESCRIPTION"])
+    expected = f"{paths.STEP_LABEL} {url}\n\n{original}"
     assert str(parsed["DESCRIPTION"]) == expected
