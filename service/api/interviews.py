@@ -288,7 +288,7 @@ def list_interview_followups(
 ) -> list[FollowUpOut]:
     """The interview's follow-ups, soonest due first, with done and cancelled ones."""
     view = usecases.get_interview(db, account, interview_id, now)
-    return [FollowUpOut.stored(record, now) for record in view.followups]
+    return [FollowUpOut.stored(record, now, view.interview) for record in view.followups]
 
 
 def _outcome(view: OutcomeView) -> OutcomeOut:

@@ -696,7 +696,8 @@ class FollowUpOut(BaseModel):
     draft: DraftOut | None = Field(
         default=None,
         description="Thank-you and follow-up emails: the email drafted from the checklist, "
-        "names, role, company and interview day filled in (not in the list of follow-ups).",
+        "names, role, company and interview day filled in. Left out of the list across "
+        "interviews (`GET /v1/followups`); ask for the step or its interview.",
     )
 
     @classmethod
