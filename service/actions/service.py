@@ -14,7 +14,8 @@ from service.db.repository import FeedScope, FollowUpFilter, FollowUpRecord
 from service.db.session import Database
 from service.domain.cadence import OPEN, Kind, Status
 from service.domain.model import Channel, Interview
-from service.errors import InvalidInput
+from service.errors import InProgress, InvalidInput
+from service.idempotency import Claim, json_answer, lookup_hash, sealing_key
 from service.tokens import digest
 
 STEP, INTERVIEW = "step", "interview"
@@ -173,6 +174,37 @@ def _check(feed: Feed, page: str, page_id: int, action: str, version: str, given
         )
 
 
+def _once(feed: Feed, form_token: str) -> Claim[usecases.OutcomeView]:
+    """A claim on the form token, taken inside the outcome's own transaction: two POSTs of one
+    form racing past the token check still log one outcome (the second finds the claim)."""
+    key = f"calendar-form:{form_token}"
+    return Claim(
+        feed.scope.account_id, lookup_hash(key), "calendar-form", sealing_key(key)
+    ).answering(lambda _view: json_answer(201, "{}"))
+
+
+def _log(
+    db: Database,
+    feed: Feed,
+    interview_id: int,
+    fields: Mapping[str, Any],
+    form_token: str,
+    now: datetime,
+) -> usecases.OutcomeView:
+    try:
+        return usecases.add_outcome(
+            db,
+            feed.scope.account_id,
+            interview_id,
+            fields,
+            now,
+            _once(feed, form_token),
+            source="calendar",
+        )
+    except InProgress:
+        raise Refused("This form was already sent; nothing more was changed.") from None
+
+
 def act_on_step(
     db: Database,
     feed: Feed,
@@ -194,8 +226,7 @@ def act_on_step(
         raise InvalidInput(f"{action} is not an action of this step")
     account = feed.scope.account_id
     if action in STEP_OUTCOMES:
-        fields = outcome(action, step_id)
-        usecases.add_outcome(db, account, record.interview_id, fields, now, source="calendar")
+        _log(db, feed, record.interview_id, outcome(action, step_id), form_token, now)
     elif action in ("done", "skip"):
         status = Status.DONE if action == "done" else Status.SKIPPED
         usecases.update_followup(db, account, step_id, status, None, now)
@@ -222,7 +253,4 @@ def act_on_interview(
     _check(feed, INTERVIEW, interview_id, action, plan.version, form_token)
     if action not in {a.name for a in ON_INTERVIEW}:
         raise InvalidInput(f"{action} is not an action of this interview")
-    given = fields(plan.interview)
-    return usecases.add_outcome(
-        db, feed.scope.account_id, interview_id, given, now, source="calendar"
-    )
+    return _log(db, feed, interview_id, fields(plan.interview), form_token, now)

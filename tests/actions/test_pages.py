@@ -11,6 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
+from service.actions import service
+from service.db.session import Database
+from service.domain.cadence import OutcomeType
 from tests.builders import candidate_body, contact_body, feed_path, interview_body
 from tests.conformance import assert_conformant
 from tests.conftest import Clock
@@ -271,3 +274,25 @@ def test_names_render_as_text_and_drafts_match_the_api(
     assert query["subject"] == [draft["subject"]]
     assert query["body"] == [draft["body"].replace("\n", "\r\n")]
     assert "<script>" not in url and "<script>" in unquote(url)  # percent-encoded
+
+
+def test_one_form_sent_twice_at_once_logs_one_outcome(
+    client: TestClient,
+    auth: Headers,
+    clock: Clock,
+    db: Database,
+    candidate: dict[str, Any],
+    interview: dict[str, Any],
+) -> None:
+    """Two POSTs of one form that both pass the token check (sent at the same moment) meet
+    at the form's claim, taken in the outcome's own transaction: the second logs nothing."""
+    clock.now = AFTER_FIRST_CALL
+    token = candidate["feed"]["https"].rsplit("/", 1)[1].removesuffix(".ics")
+    feed = service.open_feed(db, token)
+    assert feed is not None
+    fields = {"type": OutcomeType.VOICEMAIL, "followup_id": _step(interview, "follow_up:1")["id"]}
+    service._log(db, feed, interview["id"], fields, "same-form", clock.now)
+    with pytest.raises(service.Refused):
+        service._log(db, feed, interview["id"], fields, "same-form", clock.now)
+    outcomes = client.get(f"/v1/interviews/{interview['id']}/outcomes", headers=auth).json()
+    assert [o["type"] for o in outcomes] == ["voicemail"]
