@@ -140,7 +140,7 @@ def create_feed(
         return json_answer(201, made.model_dump_json())
 
     interview_id = body.interview_id if body else None
-    can_act = body.can_act if body else False
+    can_act = bool(body.can_act) if body else False
     claimed = claim and claim.answering(answer)
     issued = usecases.create_feed(db, account, candidate_id, interview_id, now, claimed, can_act)
     return sent(answer(issued))

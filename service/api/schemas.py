@@ -420,10 +420,11 @@ class FeedCreate(Strict):
     interview_id: Id | None = Field(
         default=None, description="Scope the feed to one interview; the whole calendar if absent."
     )
-    can_act: bool = Field(
-        default=False,
+    can_act: Boolean | None = Field(
+        default=None,
         description="Let a one-interview feed's pages change the plan (done, voicemail, …); "
-        "without it such a feed is read-only. A candidate's whole feed always may act.",
+        "without it (or with null) such a feed is read-only. A candidate's whole feed always "
+        "may act.",
     )
 
 
