@@ -28,14 +28,15 @@ def _forget_events() -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("feed_tokens") as table:
-        table.add_column(
-            sa.Column("can_act", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table("outcomes") as table:
-        table.add_column(
-            sa.Column("source", sa.String(length=16), server_default="api", nullable=False)
-        )
+    # Plain ADD COLUMN with a constant default, on SQLite too: no copy of the table.
+    op.add_column(
+        "feed_tokens",
+        sa.Column("can_act", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column(
+        "outcomes",
+        sa.Column("source", sa.String(length=16), server_default="api", nullable=False),
+    )
     _forget_events()
 
 
