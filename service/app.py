@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from service import __doc__ as summary
 from service.accounts import service as accounts_service
+from service.actions import routes as actions_routes
 from service.calendar.feeds import FeedCache
 from service.candidates import routes as candidates
 from service.config import Settings, get_settings
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews.router)
     app.include_router(followups.router)
     app.include_router(feeds.router)
+    app.include_router(actions_routes.router)
     app.add_middleware(FeedPolls, db=db, cache=app.state.feed_cache)
     app.add_middleware(
         Idempotency, db=db, keys=app.state.keys, retry_after=settings.retry_after_seconds

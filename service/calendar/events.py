@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Component, vCategory, vDDDTypes
 
+from service.domain import drafts
 from service.domain.model import Channel, Contact, Format, Interview
 from service.domain.steps import OPEN, FollowUp, Kind, Status
 from service.domain.texts import Words
@@ -90,7 +91,7 @@ def _line(name: str, value: str) -> str:
     return f"{fold(f'{name}:{value}')}\r\n"
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
     """TEXT escaped as RFC 5545 §3.3.11 and icalendar have it; every line end becomes \\n."""
     # Each replace runs only when its character is there: a scan costs far less than a copy.
     if "\\" in text:
@@ -105,7 +106,7 @@ def _escape(text: str) -> str:
 
 
 def _text(name: str, value: str) -> str:
-    return _line(name, _escape(value))
+    return _line(name, escape_text(value))
 
 
 @lru_cache(maxsize=1024)
@@ -216,6 +217,18 @@ def _mailto(email: str, subject: str) -> str:
     return f"mailto:{email}?subject={quote(subject)}"
 
 
+# Mail clients and browsers cut or refuse longer mailto: URLs (Outlook about 2,000 characters).
+MAILTO_MOST = 2000
+
+
+def mailto_draft(email: str, draft: drafts.Draft) -> str:
+    """A mailto: URL with the draft's subject and body, percent-encoded, line ends as CRLF
+    (RFC 6068); the body is left out if the whole would pass MAILTO_MOST characters."""
+    subject = _mailto(email, draft.subject)
+    url = f"{subject}&body={quote(draft.body.replace(chr(10), chr(13) + chr(10)), safe='')}"
+    return url if len(url) <= MAILTO_MOST else subject
+
+
 def _contact_lines(contact: Contact) -> list[str]:
     lines = [", ".join(x for x in (contact.name, contact.title) if x)]
     if contact.email:
@@ -292,6 +305,10 @@ class StepEvents:
         assert self.interview.id is not None
         reach = self.reach.get(step.contact_id)
         cancelled = step.status in (Status.CANCELLED, Status.SKIPPED)
+        draft = drafts.for_step(step, self.interview, self.zone)
+        url = reach.link(step.channel) if reach is not None else None
+        if draft is not None and reach is not None and reach.email is not None:
+            url = mailto_draft(reach.email.removeprefix("mailto:"), draft)
         return _event(
             followup_uid(self.interview.id, step.key, self.installation),
             stamp,
@@ -307,12 +324,16 @@ class StepEvents:
             contact=reach.property if reach is not None else None,
             status="CANCELLED" if cancelled else "CONFIRMED",
             transparency="TRANSPARENT",
-            url=reach.link(step.channel) if reach is not None else None,
+            url=url,
         )
 
     def _description(self, step: FollowUp, reach: _Reach | None) -> str:
         words = self.words
         parts = []
+        if step.channel is Channel.PHONE and step.kind in (Kind.FOLLOW_UP, Kind.RECEIPT_CALL):
+            # A call step opens with what to say, filled in; the why follows.
+            contact = next((c for c in self.interview.contacts if c.id == step.contact_id), None)
+            parts.append(drafts.call_opening(self.interview, contact, words))
         if step.status is Status.DONE and step.done_at is not None:
             parts.append(f"Done {words.moment(step.done_at)}.")
         elif step.status is Status.CANCELLED:

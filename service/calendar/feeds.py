@@ -17,7 +17,7 @@ from icalendar import Calendar, vText
 
 from service.calendar import timezones
 from service.calendar.events import END as END_EVENT
-from service.calendar.events import close, text_of
+from service.calendar.events import close, escape_text, fold, text_of
 
 PRODID = "-//Interview follow-up service//Feeds 1.0//EN"
 REFRESH = timedelta(hours=1)  # a hint: Google polls every 12–24 h whatever it says
@@ -30,11 +30,34 @@ _TZID = re.compile(r";TZID=([^:;\r\n]+)")
 
 class FeedEvent(NamedTuple):
     """A stored event, when it starts (as the database gives it: an instant, or its UTC text),
-    and the alarm it gets when alarms are on."""
+    the alarm it gets when alarms are on, and the link to its page (`page_link`), if any."""
 
     text: str
     starts_at: datetime | str
     alarm: str
+    link: str = ""
+
+
+_DESCRIPTION = "\r\nDESCRIPTION:"
+
+
+def page_link(label: str, url: str) -> str:
+    """The head of an event's DESCRIPTION that links the event's page, for a feed that may act.
+    Its URL holds the feed's token, so it differs by feed and is added at join time, after
+    `DESCRIPTION:`: folded on its own and ending in a fold, so that the stored (already folded)
+    description carries on as the next continuation line, and the stored text stays shared."""
+    folded = fold(f"DESCRIPTION:{escape_text(f'{label} {url}')}\\n\\n")
+    return folded[len("DESCRIPTION:") :] + "\r\n "
+
+
+def _linked(event: FeedEvent) -> tuple[str, ...]:
+    """The event's stored text with its page link inserted at the head of its DESCRIPTION."""
+    text = event.text
+    at = text.find(_DESCRIPTION)
+    if not event.link or at < 0:
+        return (text,)
+    at += len(_DESCRIPTION)
+    return (text[:at], event.link, text[at:])
 
 
 # Characters a TEXT value cannot hold, even escaped (RFC 5545 §3.3.11): controls other than tab
@@ -84,7 +107,11 @@ def _joined(head: str, events: list[FeedEvent], alarms: bool) -> bytes:
     last_year = _year(events[-1].starts_at) + 1
     parts = [head, *(vtimezone(tzid, last_year) for tzid in sorted(tzids))]
     for event in events:
-        parts += (event.text, event.alarm if alarms else "", END_EVENT)
+        if event.link:
+            parts += _linked(event)
+        else:
+            parts.append(event.text)
+        parts += (event.alarm if alarms else "", END_EVENT)
     parts.append(END)
     return "".join(parts).encode()
 
@@ -97,7 +124,7 @@ def assemble(head: str, events: Iterable[FeedEvent], alarms: bool, limit: int = 
     if len(whole) <= limit:
         return whole
     # Rarely: measure each event, and leave out the oldest until the rest fit.
-    sizes = [len(close(e.text, e.alarm if alarms else "").encode()) for e in ordered]
+    sizes = [len(close("".join(_linked(e)), e.alarm if alarms else "").encode()) for e in ordered]
     total, first = len(whole), 0
     while total > limit and first < len(ordered):
         total -= sizes[first]

@@ -135,10 +135,12 @@ def create_feed(
         return json_answer(201, made.model_dump_json())
 
     interview_id = body.interview_id if body else None
+    can_act = bool(body.can_act) if body else False
     claimed = claim and claim.answering(answer)
-    return sent(
-        answer(feeds_service.create_feed(db, account, candidate_id, interview_id, now, claimed))
+    issued = feeds_service.create_feed(
+        db, account, candidate_id, interview_id, now, claimed, can_act
     )
+    return sent(answer(issued))
 
 
 @router.get("/{candidate_id}/feeds", name="list_feeds", responses=problems(404))

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -88,6 +89,8 @@ class FeedTokenRow(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # A one-interview feed's pages may act only when it was made so; a candidate's always may.
+    can_act: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class InterviewRow(Base):
@@ -236,6 +239,7 @@ class OutcomeRow(Base):
     )
     note: Mapped[str | None] = mapped_column(Text())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    source: Mapped[str] = mapped_column(String(16), server_default="api")  # api or calendar
 
 
 class IdempotentRequestRow(Base):

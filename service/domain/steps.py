@@ -72,6 +72,7 @@ class Outcome:
     step_key: str | None = None
     decision_date: date | None = None
     note: str | None = None
+    source: str = "api"  # where it was logged: "api", or "calendar" (a step's page)
 
 
 @dataclass(frozen=True)

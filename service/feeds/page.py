@@ -116,6 +116,8 @@ calendar's hint to refresh every hour.</p>
 <button id="copy" type="button" hidden>Copy</button>
 </div>
 <p id="copied" hidden>Copied.</p>
+<p id="plan">Or act without a calendar app: <a href="{e(https_url.removesuffix(".ics"))}/plan">the
+plan, step by step</a>, where each step can be marked done, snoozed or logged.</p>
 <footer>Keep this address private: anyone who has it can read this calendar. If it leaks, ask for
 a new one and the old one stops working.</footer>
 </main>

@@ -39,17 +39,27 @@ class FeedTokenRecord:
     interview_id: int | None
     created_at: datetime
     revoked_at: datetime | None
+    can_act: bool = False
 
 
 def add_feed_token(
-    session: Session, candidate_id: int, interview_id: int | None, token_hash: str, now: datetime
+    session: Session,
+    candidate_id: int,
+    interview_id: int | None,
+    token_hash: str,
+    now: datetime,
+    can_act: bool = False,
 ) -> FeedTokenRecord:
     row = FeedTokenRow(
-        candidate_id=candidate_id, interview_id=interview_id, token_hash=token_hash, created_at=now
+        candidate_id=candidate_id,
+        interview_id=interview_id,
+        token_hash=token_hash,
+        created_at=now,
+        can_act=can_act,
     )
     session.add(row)
     session.flush()
-    return FeedTokenRecord(row.id, candidate_id, interview_id, now, None)
+    return FeedTokenRecord(row.id, candidate_id, interview_id, now, None, can_act)
 
 
 def feed_tokens(session: Session, candidate_id: int) -> list[FeedTokenRecord]:
@@ -59,7 +69,7 @@ def feed_tokens(session: Session, candidate_id: int) -> list[FeedTokenRecord]:
         .order_by(FeedTokenRow.id)
     )
     return [
-        FeedTokenRecord(r.id, r.candidate_id, r.interview_id, r.created_at, r.revoked_at)
+        FeedTokenRecord(r.id, r.candidate_id, r.interview_id, r.created_at, r.revoked_at, r.can_act)
         for r in rows
     ]
 
@@ -87,6 +97,13 @@ class FeedScope:
     candidate_name: str
     timezone: str
     candidate_changed_at: datetime
+    can_act: bool = False  # the token's own flag; a candidate's feed may act whatever it says
+    account_id: int = 0
+
+    @property
+    def may_act(self) -> bool:
+        """Whether the feed's pages may change anything [SPEC §9]."""
+        return self.interview_id is None or bool(self.can_act)
 
 
 _FEED_SCOPE = (
@@ -96,6 +113,8 @@ _FEED_SCOPE = (
         CandidateRow.name,
         CandidateRow.timezone,
         CandidateRow.updated_at,
+        FeedTokenRow.can_act,
+        CandidateRow.account_id,
     )
     .join(CandidateRow, CandidateRow.id == FeedTokenRow.candidate_id)
     .where(FeedTokenRow.token_hash == bindparam("token_hash"), FeedTokenRow.revoked_at.is_(None))
@@ -175,6 +194,7 @@ class StoredEvent(NamedTuple):
     text: str
     starts_at: datetime | str  # as the database gives it (SQLite: UTC text), for ordering
     status: str | None  # a step's status; None for an interview
+    id: int = 0  # the step's id, or the interview's
 
 
 def _constant(value: str | int) -> ColumnElement[Any]:
@@ -251,7 +271,7 @@ def feed_events(
     if with_interviews:
         values["interviews_since"] = window.interviews_since
     rows = direct.execute(session, _FEED_EVENTS[by_interview, with_interviews], values)
-    return [StoredEvent(ics, starts, status) for ics, starts, status, _, _ in rows]
+    return [StoredEvent(ics, starts, status, id_) for ics, starts, status, _, id_ in rows]
 
 
 def interview_title(session: Session, interview_id: int) -> tuple[str, str]:

@@ -133,7 +133,7 @@ async def read_feed(
     gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
 
     def read() -> tuple[feeds_service.FeedAnswer | None, bytes | None]:
-        answer = feeds_service.read_feed(db, token, options, now, cache, wanted)
+        answer = feeds_service.read_feed(db, token, options, now, cache, wanted, base_url)
         if answer is None or answer.body is None or not gzip:
             return answer, None
         return answer, cache.gzipped(answer.etag, answer.body)

@@ -8,7 +8,7 @@ from pydantic import (
 )
 
 from service.feeds.repository import FeedTokenRecord
-from service.http.fields import Id, Strict
+from service.http.fields import Boolean, Id, Strict
 
 
 class Feed(BaseModel):
@@ -24,6 +24,12 @@ class FeedCreate(Strict):
     interview_id: Id | None = Field(
         default=None, description="Scope the feed to one interview; the whole calendar if absent."
     )
+    can_act: Boolean | None = Field(
+        default=None,
+        description="Let a one-interview feed's pages change the plan (done, voicemail, …); "
+        "without it (or with null) such a feed is read-only. A candidate's whole feed always "
+        "may act.",
+    )
 
 
 class FeedOut(BaseModel):
@@ -34,6 +40,7 @@ class FeedOut(BaseModel):
     created_at: datetime
     revoked_at: datetime | None
     active: bool
+    can_act: bool = Field(description="Whether the feed's pages may change the plan.")
 
     @classmethod
     def of(cls, record: FeedTokenRecord) -> "FeedOut":
@@ -43,6 +50,7 @@ class FeedOut(BaseModel):
             created_at=record.created_at,
             revoked_at=record.revoked_at,
             active=record.revoked_at is None,
+            can_act=record.interview_id is None or record.can_act,
         )
 
 

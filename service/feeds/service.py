@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from service.actions import paths
 from service.calendar import events, feeds
 from service.candidates import repository as candidates_repository
 from service.db.session import Database
@@ -26,7 +27,7 @@ R = TypeVar("R")
 
 # Calendar feeds
 
-FEED_FORMAT = "5"  # raise when rendering changes, so every ETag changes with it
+FEED_FORMAT = "6"  # raise when rendering changes, so every ETag changes with it
 
 
 @dataclass(frozen=True)
@@ -105,12 +106,14 @@ def read_feed(
     now: datetime,
     cache: feeds.FeedCache,
     wanted: Callable[[str, datetime], bool],
+    base_url: str = "",
 ) -> FeedAnswer | None:
     """A calendar feed by its secret token, or None when the token is unknown or revoked.
 
     The ETag comes from counts and latest changes alone; the body is read only when
     `wanted(etag, last_modified)` says the caller lacks it and this process has not built it
-    already. Reads only: serving a feed writes nothing."""
+    already. A feed that may act links each event's page under `base_url` [SPEC §9]. Reads
+    only: serving a feed writes nothing."""
     day, token_hash = _feed_day(now), digest(token)
     generation, checked = db.generation, time.monotonic()
     with db.reading() as session:
@@ -118,7 +121,10 @@ def read_feed(
         if scope is None:
             return None
         version = repository.feed_version(session, scope)
-        fingerprint = repr((FEED_FORMAT, scope, options, day, version))
+        # The links name the token: feeds of one scope differ by token, and by the base URL.
+        page = paths.page_url(base_url, token) if scope.may_act else None
+        linked = (token_hash, base_url) if page else None
+        fingerprint = repr((FEED_FORMAT, scope, options, day, version, linked))
         etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
         changes = [scope.candidate_changed_at, day]
         last_modified = max([*changes, *(v for v in version if isinstance(v, datetime))])
@@ -134,11 +140,23 @@ def read_feed(
             name, description = _feed_name(session, scope)
             body = feeds.assemble(
                 feeds.header(name, description, scope.timezone),
-                (feeds.FeedEvent(e.text, e.starts_at, events.alarm_for(e.status)) for e in stored),
+                (
+                    feeds.FeedEvent(e.text, e.starts_at, events.alarm_for(e.status), _link(page, e))
+                    for e in stored
+                ),
                 options.alarms,
             )
             cache.put(etag, body)
     return FeedAnswer(etag, last_modified, body)
+
+
+def _link(page: str | None, event: repository.StoredEvent) -> str:
+    """The link to an event's page at the head of its DESCRIPTION, or "" for a read-only feed."""
+    if page is None:
+        return ""
+    if event.status is None:
+        return feeds.page_link(paths.INTERVIEW_LABEL, paths.interview_url(page, event.id))
+    return feeds.page_link(paths.STEP_LABEL, paths.step_url(page, event.id))
 
 
 @dataclass(frozen=True)
@@ -190,8 +208,10 @@ def create_feed(
     interview_id: int | None,
     now: datetime,
     claim: "Claim[IssuedFeed] | None" = None,
+    can_act: bool = False,
 ) -> IssuedFeed:
-    """A new secret feed URL for a candidate's calendar, or for one of their interviews."""
+    """A new secret feed URL for a candidate's calendar, or for one of their interviews (whose
+    pages may act only with `can_act`)."""
     token = issue_feed_token()
     with db.writing() as session:
         take_claim(session, claim, now)
@@ -202,7 +222,9 @@ def create_feed(
                 raise InvalidInput(
                     f"interview_id {interview_id} is not an interview of this candidate"
                 )
-        record = repository.add_feed_token(session, candidate_id, interview_id, digest(token), now)
+        record = repository.add_feed_token(
+            session, candidate_id, interview_id, digest(token), now, can_act
+        )
         return answered(session, claim, IssuedFeed(record, token))
 
 

@@ -93,9 +93,10 @@ def add_outcome(
     fields: Mapping[str, Any],
     now: datetime,
     claim: Claim[OutcomeView] | None = None,
+    source: str = "api",
 ) -> OutcomeView:
     """Log what happened and re-plan: results of attempts, a decision date, a request for
-    materials, a next round, or the end of the process."""
+    materials, a next round, or the end of the process. `source` says where it was logged."""
     kind: OutcomeType = fields["type"]
     at: datetime = fields.get("at") or now
     if at > now + FUTURE_TOLERANCE:
@@ -133,7 +134,7 @@ def add_outcome(
             session,
             account_id,
             interview_id,
-            Outcome(0, kind, at, step_key, decision_date, fields.get("note")),
+            Outcome(0, kind, at, step_key, decision_date, fields.get("note"), source),
             next_interview_id,
             now,
         )

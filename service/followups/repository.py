@@ -178,6 +178,7 @@ def add_outcome(
         next_interview_id=next_interview_id,
         note=outcome.note,
         created_at=now,
+        source=outcome.source,
     )
     session.add(row)
     session.flush()
@@ -204,6 +205,7 @@ def outcomes_of(session: Session, interview_id: int) -> list[OutcomeRecord]:
                 step_key=row.step_key,
                 decision_date=row.decision_date,
                 note=row.note,
+                source=row.source,
             ),
             row.interview_id,
             row.next_interview_id,

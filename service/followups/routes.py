@@ -7,13 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from service.domain.filters import FollowUpFilter
-from service.domain.steps import Status
+from service.domain.model import Channel, Interview
+from service.domain.steps import FollowUp, Status
 from service.followups import preview as followups_preview
 from service.followups import service as followups_service
 from service.followups.schemas import FollowUpOut, FollowUpUpdate, PreviewOut, PreviewRequest
 from service.http.deps import AccountDep, DbDep, NowDep
 from service.http.fields import MAX_ID, Instant, Page, decode_cursor, encode_cursor
 from service.http.responses import problems
+from service.interviews import service as interviews_service
 
 router = APIRouter(tags=["follow-ups"])
 
@@ -54,8 +56,11 @@ def list_followups(
 def get_followup(
     followup_id: FollowUpId, db: DbDep, account: AccountDep, now: NowDep
 ) -> FollowUpOut:
-    """One follow-up."""
-    return FollowUpOut.stored(followups_service.get_followup(db, account, followup_id), now)
+    """One follow-up; an email step with its draft."""
+    record = followups_service.get_followup(db, account, followup_id)
+    return FollowUpOut.stored(
+        record, now, _interview(db, account, record.step, record.interview_id, now)
+    )
 
 
 @router.patch("/v1/followups/{followup_id}", name="update_followup", responses=problems(404))
@@ -69,7 +74,18 @@ def update_followup(
     record = followups_service.update_followup(
         db, account, followup_id, status, body.snoozed_until, now
     )
-    return FollowUpOut.stored(record, now)
+    return FollowUpOut.stored(
+        record, now, _interview(db, account, record.step, record.interview_id, now)
+    )
+
+
+def _interview(
+    db: DbDep, account: int, step: FollowUp, interview_id: int, now: datetime
+) -> Interview | None:
+    """The step's interview, which its draft is written from; only email steps need it."""
+    if step.channel is not Channel.EMAIL:
+        return None
+    return interviews_service.get_interview(db, account, interview_id, now).interview
 
 
 @router.post("/v1/cadence/preview", name="preview_cadence", responses=problems())

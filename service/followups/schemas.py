@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from typing import Any, ClassVar, Literal, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -10,9 +11,11 @@ from pydantic import (
 )
 
 from service.candidates.schemas import BusinessHoursBody, PolicyBody
+from service.domain import drafts
 from service.domain.model import (
     Channel,
     Format,
+    Interview,
     Process,
 )
 from service.domain.steps import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
@@ -48,6 +51,13 @@ from service.interviews.schemas import (
 # Follow-ups
 
 
+class DraftOut(BaseModel):
+    """An email ready to send: its event's mailto: link carries the same subject and body."""
+
+    subject: str
+    body: str
+
+
 class FollowUpOut(BaseModel):
     """One step of the plan. Times are shown in the candidate's time zone."""
 
@@ -68,6 +78,12 @@ class FollowUpOut(BaseModel):
     done_at: datetime | None
     snoozed_until: datetime | None
     sequence: int = Field(description="Rises each time the step changes.")
+    draft: DraftOut | None = Field(
+        default=None,
+        description="Thank-you and follow-up emails: the email drafted from the checklist, "
+        "names, role, company and interview day filled in. Left out of the list across "
+        "interviews (`GET /v1/followups`); ask for the step or its interview.",
+    )
 
     @classmethod
     def of(
@@ -76,6 +92,7 @@ class FollowUpOut(BaseModel):
         zone_name: str,
         now: datetime,
         record: FollowUpRecord | None = None,
+        interview: Interview | None = None,
     ) -> Self:
         def shown(instant: datetime | None) -> datetime | None:
             return local(instant, zone_name) if instant is not None else None
@@ -98,11 +115,19 @@ class FollowUpOut(BaseModel):
             done_at=shown(step.done_at),
             snoozed_until=shown(step.snoozed_until),
             sequence=record.sequence if record else 0,
+            draft=_draft(step, interview, zone_name),
         )
 
     @classmethod
-    def stored(cls, record: FollowUpRecord, now: datetime) -> Self:
-        return cls.of(record.step, record.timezone, now, record)
+    def stored(
+        cls, record: FollowUpRecord, now: datetime, interview: Interview | None = None
+    ) -> Self:
+        return cls.of(record.step, record.timezone, now, record, interview)
+
+
+def _draft(step: FollowUp, interview: Interview | None, zone_name: str) -> DraftOut | None:
+    found = drafts.for_step(step, interview, ZoneInfo(zone_name)) if interview else None
+    return DraftOut(subject=found.subject, body=found.body) if found else None
 
 
 class Cadence(BaseModel):
@@ -121,7 +146,9 @@ class InterviewDetail(InterviewOut):
     def of_view(cls, view: InterviewView, now: datetime) -> Self:
         return cls(
             **InterviewOut.of(view.interview).model_dump(),
-            followups=[FollowUpOut.stored(record, now) for record in view.followups],
+            followups=[
+                FollowUpOut.stored(record, now, view.interview) for record in view.followups
+            ],
             cadence=Cadence.model_validate(
                 {"state": view.cadence_state, "note": view.cadence_note}
             ),
@@ -196,6 +223,9 @@ class OutcomeOut(BaseModel):
     decision_date: date | None
     note: str | None
     next_interview_id: int | None
+    source: Literal["api", "calendar"] = Field(
+        description="Where it was logged: through the API, or from a calendar entry's page."
+    )
 
 
 class OutcomeLogged(OutcomeOut):

@@ -43,7 +43,8 @@ class Limits:
         """The limit this request counts against, its namespace and the secret's hash."""
         path: str = scope["path"]
         if path.startswith(FEED_PREFIX) and self.per_feed is not None:
-            token = path[len(FEED_PREFIX) :].removesuffix(".ics")
+            # A feed's pages (`/feeds/{token}/…`) count against the feed's own limit.
+            token = path[len(FEED_PREFIX) :].removesuffix(".ics").split("/", 1)[0]
             return self.per_feed, "feed", digest(token)
         if path.startswith("/v1/") and self.per_key is not None:
             scheme, _, key = Headers(scope=scope).get("authorization", "").partition(" ")

@@ -306,7 +306,7 @@ def list_interview_followups(
 ) -> list[FollowUpOut]:
     """The interview's follow-ups, soonest due first, with done and cancelled ones."""
     view = interviews_service.get_interview(db, account, interview_id, now)
-    return [FollowUpOut.stored(record, now) for record in view.followups]
+    return [FollowUpOut.stored(record, now, view.interview) for record in view.followups]
 
 
 def _outcome(view: OutcomeView) -> OutcomeOut:
@@ -320,6 +320,7 @@ def _outcome(view: OutcomeView) -> OutcomeOut:
         decision_date=outcome.decision_date,
         note=outcome.note,
         next_interview_id=view.next_interview_id,
+        source=outcome.source,
     )
 
 

@@ -13,9 +13,10 @@ from icalendar import Event
 
 from service.calendar import events
 from service.calendar.events import Stamp
+from service.domain import drafts
 from service.domain.cadence import plan
 from service.domain.model import Channel, Contact, ContactRole, Format, Interview
-from service.domain.steps import FollowUp, Status
+from service.domain.steps import FollowUp, Kind, Status
 from service.domain.texts import Words
 from tests.domain.cadence_builders import make_candidate, make_interview
 
@@ -62,9 +63,14 @@ def _reference(uid: str, stamp: Stamp, properties: list[tuple[str, object]], cat
 # per interview).
 
 
-def _reference_link(step: FollowUp, contact: Contact | None, interview: Interview) -> str | None:
+def _reference_link(
+    step: FollowUp, contact: Contact | None, interview: Interview, zone: ZoneInfo
+) -> str | None:
     if contact is None:
         return None
+    draft = drafts.for_step(step, interview, zone)
+    if draft is not None and contact.email:
+        return events.mailto_draft(contact.email, draft)
     if step.channel is Channel.EMAIL and contact.email:
         return events._mailto(contact.email, f"{interview.role} interview — thank you")
     if step.channel is Channel.PHONE and contact.phone:
@@ -78,6 +84,8 @@ def _reference_description(
     step: FollowUp, interview: Interview, contact: Contact | None, words: Words
 ) -> str:
     parts = []
+    if step.channel is Channel.PHONE and step.kind in (Kind.FOLLOW_UP, Kind.RECEIPT_CALL):
+        parts.append(drafts.call_opening(interview, contact, words))
     if step.status is Status.DONE and step.done_at is not None:
         parts.append(f"Done {words.moment(step.done_at)}.")
     elif step.status is Status.CANCELLED:
@@ -114,7 +122,7 @@ def reference_followup(step: FollowUp, interview: Interview, timezone: str, stam
             ("dtend", (step.due_at + length).astimezone(zone)),
             ("description", description),
             ("contact", events._contact_property(contact) if contact else None),
-            ("url", _reference_link(step, contact, interview)),
+            ("url", _reference_link(step, contact, interview, zone)),
             ("transp", "TRANSPARENT"),
             ("status", "CANCELLED" if cancelled else "CONFIRMED"),
         ],

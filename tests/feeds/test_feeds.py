@@ -334,7 +334,8 @@ def test_feeds_are_listed_without_secrets_and_revoked_into_a_plain_404(
     assert [f["id"] for f in listed] == sorted(f["id"] for f in listed)
     assert len(listed) == 2
     assert all(
-        set(f) == {"id", "interview_id", "created_at", "revoked_at", "active"} for f in listed
+        set(f) == {"id", "interview_id", "created_at", "revoked_at", "active", "can_act"}
+        for f in listed
     )
     token = second["https"].rsplit("/", 1)[1].removesuffix(".ics")
     assert len(token) >= 22 and token not in str(listed)  # 192 random bits, shown only once

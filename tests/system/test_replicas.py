@@ -32,8 +32,10 @@ def test_two_replicas_serve_the_same_plan_and_feed(
     if databases.backend != "postgresql":
         pytest.skip("replicas share a PostgreSQL database")
     url = databases.new()
-    one = Server(url, tmp_path / "one.log").start()
-    two = Server(url, tmp_path / "two.log")
+    # Replicas answer behind one public address: the feeds' links to their pages name it.
+    public = "https://followups.example.org"
+    one = Server(url, tmp_path / "one.log", PUBLIC_BASE_URL=public).start()
+    two = Server(url, tmp_path / "two.log", PUBLIC_BASE_URL=public)
     try:
         two.start()
         auth = {"Authorization": f"Bearer {new_api_key(url, 'replicas')}"}
