@@ -20,6 +20,7 @@ from service.api.writer import Creates, InProcess, WriterProcess
 from service.config import Settings, get_settings
 from service.db.session import Database
 from service.ical.feeds import FeedCache
+from service.webhooks.routes import Runtime as Webhooks
 
 API_VERSION = "1.0.0"
 
@@ -50,7 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         creates.start()
+        webhooks.start()
         yield
+        await webhooks.stop()
         await creates.close()
         await limits.close()
         db.dispose()
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(interviews.router)
     app.include_router(followups.router)
     app.include_router(feeds.router)
+    webhooks = Webhooks(app, settings, db)
     app.add_middleware(feeds.FeedPolls, db=db, cache=app.state.feed_cache)
     app.add_middleware(
         Idempotency, db=db, keys=app.state.keys, retry_after=settings.retry_after_seconds

@@ -34,6 +34,7 @@ from service.ical import events, feeds, invitation_fields, invitations
 from service.ical.events import Stamp
 from service.idempotency import Claim
 from service.tokens import digest, issue_api_key, issue_feed_token, secret_matches, split_api_key
+from service.webhooks import outbox
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -230,15 +231,17 @@ def _replan(session: Session, account_id: int, interview: Interview, now: dateti
     candidate = repository.candidate(session, account_id, interview.candidate_id)
     assert candidate is not None
     outcomes = [record.outcome for record in repository.outcomes_of(session, interview.id)]
+    before = repository.plan_of(session, interview.id)
     result = cadence.plan(
         interview,
         candidate,
         outcomes,
-        repository.plan_of(session, interview.id),
+        before,
         now=now,
         holidays=_holidays(candidate.country, interview),
     )
     called_off = any(outcome.type is OutcomeType.CANCELLED for outcome in outcomes)
+    outbox.plan_changed(session, account_id, interview, before, result, now)
     _store(session, account_id, interview, candidate, result, now, called_off)
     return result
 
@@ -429,6 +432,7 @@ def _create_interviews(
             )
         )
     plans = repository.add_plans(session, firsts)
+    outbox.plans_added(session, firsts)
     for (place, _, _), interview, (steps, state, note) in zip(accepted, stored, plans, strict=True):
         view = InterviewView(interview, steps, state, note)
         answers[place] = _answered(session, creates[place].claim, view)

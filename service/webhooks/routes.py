@@ -1,0 +1,248 @@
+"""The webhook API under /v1/webhooks, the events' payloads in the OpenAPI `webhooks`, and the
+wiring of the delivery worker into the app's lifespan."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import AccountDep, NowDep
+from service.api.responses import problems
+from service.api.schemas import MAX_ID, Page, decode_cursor, encode_cursor
+from service.config import Settings
+from service.db.session import Database
+from service.db.tables import WebhookEndpointRow
+from service.webhooks import service
+from service.webhooks.repository import DeliveryRecord
+from service.webhooks.schemas import (
+    EVENT_BODIES,
+    AttemptOut,
+    DeliveryOut,
+    EndpointCreate,
+    EndpointOut,
+    EndpointUpdate,
+    EndpointWithSecret,
+    PingOut,
+)
+from service.webhooks.service import EndpointChanges, NewEndpoint, Webhooks, WithSecret
+from service.webhooks.signing import SecretBox, service_key
+from service.webhooks.worker import Worker
+
+router = APIRouter(tags=["webhooks"])
+
+EndpointId = Annotated[int, Path(ge=1, le=MAX_ID)]
+DeliveryId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+async def get_webhooks(request: Request) -> Webhooks:
+    hooks: Webhooks = request.app.state.webhooks
+    return hooks
+
+
+WebhooksDep = Annotated[Webhooks, Depends(get_webhooks)]
+
+
+def _out(row: WebhookEndpointRow) -> EndpointOut:
+    return EndpointOut.model_validate(row, from_attributes=True)
+
+
+def _with_secret(made: WithSecret) -> EndpointWithSecret:
+    row = made.endpoint
+    return EndpointWithSecret(
+        **_out(row).model_dump(),
+        secret=made.secret,
+        previous_secret_expires_at=row.previous_secret_until if row.previous_secret else None,
+    )
+
+
+def _delivery(record: DeliveryRecord) -> DeliveryOut:
+    return DeliveryOut(
+        id=record.id,
+        event_id=record.msg_id,
+        event_type=record.event_type,
+        state=record.state,
+        attempts=[AttemptOut.model_validate(a, from_attributes=True) for a in record.attempts],
+        next_attempt_at=record.next_attempt_at,
+        created_at=record.created_at,
+    )
+
+
+@router.post("/v1/webhooks", name="create_webhook", status_code=201, responses=problems())
+def create_webhook(
+    hooks: WebhooksDep, account: AccountDep, now: NowDep, body: EndpointCreate
+) -> EndpointWithSecret:
+    """Register a URL to hear events at. The answer holds the endpoint's `whsec_` secret, shown
+    only here: verify each delivery's `webhook-signature` with it (Standard Webhooks)."""
+    new = NewEndpoint(body.url, body.events, body.description)
+    return _with_secret(service.create_endpoint(hooks, account, new, now))
+
+
+@router.get("/v1/webhooks", name="list_webhooks", responses=problems())
+def list_webhooks(
+    hooks: WebhooksDep,
+    account: AccountDep,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[EndpointOut]:
+    """The account's endpoints, oldest first (never their secrets)."""
+    after = decode_cursor(cursor, int)[0] if cursor else None
+    found = service.list_endpoints(hooks, account, after, limit + 1)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1].id) if len(found) > limit else None
+    return Page[EndpointOut](items=[_out(row) for row in page], next_cursor=next_cursor)
+
+
+@router.get("/v1/webhooks/{webhook_id}", name="get_webhook", responses=problems(404))
+def get_webhook(hooks: WebhooksDep, account: AccountDep, webhook_id: EndpointId) -> EndpointOut:
+    """One endpoint, with why it was disabled if it was."""
+    return _out(service.get_endpoint(hooks, account, webhook_id))
+
+
+@router.patch("/v1/webhooks/{webhook_id}", name="update_webhook", responses=problems(404))
+def update_webhook(
+    hooks: WebhooksDep,
+    account: AccountDep,
+    now: NowDep,
+    webhook_id: EndpointId,
+    body: EndpointUpdate,
+) -> EndpointOut:
+    """Change the URL, the events or the description; `enabled: true` re-enables an endpoint
+    that was disabled, and what waits for it goes out."""
+    changes = EndpointChanges(
+        url=body.url,
+        events=body.events,
+        description=body.description,
+        enabled=body.enabled,
+        description_given="description" in body.model_fields_set,
+    )
+    return _out(service.update_endpoint(hooks, account, webhook_id, changes, now))
+
+
+@router.delete(
+    "/v1/webhooks/{webhook_id}", name="delete_webhook", status_code=204, responses=problems(404)
+)
+def delete_webhook(hooks: WebhooksDep, account: AccountDep, webhook_id: EndpointId) -> Response:
+    """Delete an endpoint with its delivery log; nothing more is sent to it."""
+    service.delete_endpoint(hooks, account, webhook_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/v1/webhooks/{webhook_id}/rotate-secret", name="rotate_webhook_secret", responses=problems(404)
+)
+def rotate_webhook_secret(
+    hooks: WebhooksDep, account: AccountDep, now: NowDep, webhook_id: EndpointId
+) -> EndpointWithSecret:
+    """A new secret, shown only here. For 24 hours deliveries carry a signature by each, so a
+    receiver can switch at its own pace."""
+    return _with_secret(service.rotate_secret(hooks, account, webhook_id, now))
+
+
+@router.post(
+    "/v1/webhooks/{webhook_id}/ping",
+    name="ping_webhook",
+    status_code=202,
+    responses=problems(404),
+)
+def ping_webhook(
+    request: Request, hooks: WebhooksDep, account: AccountDep, now: NowDep, webhook_id: EndpointId
+) -> PingOut:
+    """Queue a `ping` event for this endpoint; its delivery shows in the log."""
+    msg_id = service.ping(hooks, account, webhook_id, now)
+    _wake(request)
+    return PingOut(event_id=msg_id)
+
+
+@router.get(
+    "/v1/webhooks/{webhook_id}/deliveries", name="list_webhook_deliveries", responses=problems(404)
+)
+def list_webhook_deliveries(
+    hooks: WebhooksDep,
+    account: AccountDep,
+    webhook_id: EndpointId,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> Page[DeliveryOut]:
+    """The endpoint's deliveries, newest first, each with every attempt: when, the answer's
+    status, the latency and when it is tried next."""
+    before = decode_cursor(cursor, int)[0] if cursor else None
+    found = service.list_deliveries(hooks, account, webhook_id, before, limit + 1)
+    page = found[:limit]
+    next_cursor = encode_cursor(page[-1].id) if len(found) > limit else None
+    return Page[DeliveryOut](items=[_delivery(r) for r in page], next_cursor=next_cursor)
+
+
+@router.post(
+    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
+    name="retry_webhook_delivery",
+    status_code=202,
+    responses=problems(404, 409),
+)
+def retry_webhook_delivery(
+    request: Request,
+    hooks: WebhooksDep,
+    account: AccountDep,
+    now: NowDep,
+    webhook_id: EndpointId,
+    delivery_id: DeliveryId,
+) -> DeliveryOut:
+    """Send one delivery again now, whether it succeeded, failed or waits for its next try."""
+    record = service.retry_delivery(hooks, account, webhook_id, delivery_id, now)
+    _wake(request)
+    return _delivery(record)
+
+
+def _wake(request: Request) -> None:
+    worker: Worker | None = getattr(request.app.state, "webhook_worker", None)
+    if worker is not None:
+        worker.wake()
+
+
+# The events, documented as OpenAPI webhooks.
+
+_DELIVERY_ANSWERS: dict[int | str, dict[str, Any]] = {
+    "2XX": {"description": "Received: any 2xx answer is success."},
+    "4XX": {"description": "Retried on the schedule; a 410 disables the endpoint."},
+    "5XX": {"description": "Retried on the schedule, or after Retry-After."},
+}
+
+
+def _document(app: FastAPI) -> None:
+    for event_type, (model, summary) in EVENT_BODIES.items():
+
+        def receive(body: Any) -> None:
+            """Placeholder of an event's receiver, for the spec."""
+
+        receive.__annotations__["body"] = model
+        app.webhooks.post(
+            event_type.value,
+            name=f"webhook_{event_type.value.replace('.', '_')}",
+            summary=summary,
+            description="Headers `webhook-id` (the same on every attempt), "
+            "`webhook-timestamp` and `webhook-signature` (`v1,…`): verify them with the "
+            "`standardwebhooks` package and the endpoint's secret.",
+            responses=_DELIVERY_ANSWERS,
+        )(receive)
+
+
+class Runtime:
+    """The webhook part of one app: its use cases' context and its worker, if it runs one."""
+
+    def __init__(self, app: FastAPI, settings: Settings, db: Database) -> None:
+        box = SecretBox(service_key(settings))
+        app.state.webhooks = Webhooks(db, box, settings.webhook_allow_private_addresses)
+        self.worker = Worker(db, settings) if settings.webhook_worker else None
+        app.state.webhook_worker = self.worker
+        self.grace = settings.shutdown_grace_seconds / 4
+        app.include_router(router)
+        _document(app)
+
+    def start(self) -> None:
+        if self.worker is not None:
+            self.worker.start()
+
+    async def stop(self) -> None:
+        """Let deliveries in flight finish within a quarter of the grace period (the requests
+        had half), handing back the rest."""
+        if self.worker is not None:
+            await run_in_threadpool(self.worker.stop, self.grace)
