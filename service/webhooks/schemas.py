@@ -34,7 +34,7 @@ class EndpointCreate(Strict):
 
 
 class EndpointUpdate(Strict):
-    url: str | None = _URL
+    url: str | None = Field(default=None, max_length=2000, description=_URL.description)
     events: list[EventType] | None = Field(default=None, max_length=10, min_length=1)
     description: str | None = Field(default=None, max_length=500)
     enabled: bool | None = Field(
