@@ -8,9 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.db.tables import (
+    CandidateRow,
+    FollowUpRow,
     WebhookAttemptRow,
     WebhookDeliveryRow,
     WebhookEndpointRow,
@@ -350,3 +352,62 @@ def msg_id(session: Session, event_id: int) -> str:
     return session.scalars(
         select(WebhookEventRow.msg_id).where(WebhookEventRow.id == event_id)
     ).one()
+
+
+def pending_steps(
+    session: Session,
+    column: InstrumentedAttribute[datetime],
+    after: datetime,
+    until: datetime,
+    accounts: Iterable[int],
+    limit: int | None,
+) -> list[tuple[FollowUpRow, str]]:
+    """Pending steps of these accounts whose `column` time is in (after, until], in that order,
+    each with its candidate's zone; through the index on (status, that time)."""
+    query = (
+        select(FollowUpRow, CandidateRow.timezone)
+        .join(CandidateRow, CandidateRow.id == FollowUpRow.candidate_id)
+        .where(
+            FollowUpRow.status == PENDING,
+            column > after,
+            column <= until,
+            FollowUpRow.account_id.in_(set(accounts)),
+        )
+        .order_by(column, FollowUpRow.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(row, zone) for row, zone in session.execute(query)]
+
+
+def pending_steps_of_day(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    accounts: Iterable[int],
+    zones: Sequence[str],
+) -> list[tuple[FollowUpRow, str]]:
+    """Pending steps due in [start, end) of candidates in these zones, by candidate and time."""
+    rows = session.execute(
+        select(FollowUpRow, CandidateRow.timezone)
+        .join(CandidateRow, CandidateRow.id == FollowUpRow.candidate_id)
+        .where(
+            FollowUpRow.status == PENDING,
+            FollowUpRow.due_at >= start,
+            FollowUpRow.due_at < end,
+            FollowUpRow.account_id.in_(set(accounts)),
+            CandidateRow.timezone.in_(zones),
+        )
+        .order_by(FollowUpRow.candidate_id, FollowUpRow.due_at, FollowUpRow.id)
+    )
+    return [(row, zone) for row, zone in rows]
+
+
+def unstored(session: Session, dedup_keys: Sequence[str]) -> set[str]:
+    """Those of the keys no stored event has."""
+    if not dedup_keys:
+        return set()
+    found = session.scalars(
+        select(WebhookEventRow.dedup_key).where(WebhookEventRow.dedup_key.in_(dedup_keys))
+    )
+    return set(dedup_keys) - set(found)

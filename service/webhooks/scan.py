@@ -4,20 +4,17 @@ scan resumes where the last stopped, and each event is stored once per step and 
 key), so replicas scanning together, or one catching up after an outage, never store one twice."""
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.api.schemas import FollowUpOut
 from service.db import repository as stored
 from service.db.session import Database
-from service.db.tables import CandidateRow, FollowUpRow, WebhookEventRow
-from service.domain.cadence import Status
+from service.db.tables import FollowUpRow
 from service.domain.model import known_timezones
 from service.webhooks import outbox, repository
 from service.webhooks.events import EventType
@@ -40,15 +37,6 @@ def _missed_key(row: FollowUpRow) -> str:
     return f"missed:{row.id}:{int(row.deadline_at.timestamp())}"
 
 
-def _unstored(session: Session, keys: Sequence[str]) -> set[str]:
-    if not keys:
-        return set()
-    found = session.scalars(
-        select(WebhookEventRow.dedup_key).where(WebhookEventRow.dedup_key.in_(keys))
-    )
-    return set(keys) - set(found)
-
-
 def _steps(
     session: Session,
     name: str,
@@ -65,24 +53,12 @@ def _steps(
     lower = now - LOOKBACK if caught_up else cursor
     rows: list[tuple[FollowUpRow, str]] = []
     if listening:
-        query = (
-            select(FollowUpRow, CandidateRow.timezone)
-            .join(CandidateRow, CandidateRow.id == FollowUpRow.candidate_id)
-            .where(
-                FollowUpRow.status == Status.PENDING.value,
-                column > lower,
-                column <= now,
-                FollowUpRow.account_id.in_(listening),
-            )
-            .order_by(column, FollowUpRow.id)
-        )
-        if not caught_up:
-            query = query.limit(CATCH_UP_BATCH)
-        rows = [(row, zone) for row, zone in session.execute(query)]
+        limit = None if caught_up else CATCH_UP_BATCH
+        rows = repository.pending_steps(session, column, lower, now, listening, limit)
     full = not caught_up and len(rows) == CATCH_UP_BATCH
     key = _due_key if event_type is EventType.FOLLOWUP_DUE else _missed_key
     keyed = {key(row): (row, zone) for row, zone in rows}
-    fresh = _unstored(session, list(keyed))
+    fresh = repository.unstored(session, list(keyed))
     endpoints = repository.subscribers(session, {row.account_id for row, _ in rows}, event_type)
     made = 0
     for dedup_key, (row, zone) in keyed.items():
@@ -154,18 +130,7 @@ def _digest_day(
     zones: list[str],
     now: datetime,
 ) -> int:
-    rows = session.execute(
-        select(FollowUpRow, CandidateRow.timezone)
-        .join(CandidateRow, CandidateRow.id == FollowUpRow.candidate_id)
-        .where(
-            FollowUpRow.status == Status.PENDING.value,
-            FollowUpRow.due_at >= start,
-            FollowUpRow.due_at < end,
-            FollowUpRow.account_id.in_(listening),
-            CandidateRow.timezone.in_(zones),
-        )
-        .order_by(FollowUpRow.candidate_id, FollowUpRow.due_at, FollowUpRow.id)
-    )
+    rows = repository.pending_steps_of_day(session, start, end, listening, zones)
     by_candidate: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
     for row, zone in rows:
         shown = FollowUpOut.stored(stored._record(row, zone), now).model_dump(mode="json")

@@ -78,7 +78,7 @@ def test_a_step_due_seconds_ahead_arrives_from_a_served_app(
 ) -> None:
     url = databases.new()
     receiver = Receiver(tmp_path)
-    server = Server(url, tmp_path / "server.log", **ENV).start()
+    server = Server(url, tmp_path / "server.log", None, "/healthz", **ENV).start()
     try:
         auth = {"Authorization": f"Bearer {new_api_key(url, 'reminders')}"}
         with httpx.Client(base_url=server.url, headers=auth) as api:
@@ -121,7 +121,7 @@ def test_two_replicas_deliver_each_of_1000_events_exactly_once(
     url = databases.new()
     receiver = Receiver(tmp_path)
     env = {**ENV, "WEBHOOK_ENDPOINT_CONCURRENCY": "8"}
-    replicas = [Server(url, tmp_path / f"replica-{n}.log", **env) for n in (1, 2)]
+    replicas = [Server(url, tmp_path / f"replica-{n}.log", None, "/healthz", **env) for n in (1, 2)]
     db, hooks = _hooks(url)
     try:
         for replica in replicas:
