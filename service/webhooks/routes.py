@@ -1,17 +1,19 @@
 """The webhook API under /v1/webhooks, the events' payloads in the OpenAPI `webhooks`, and the
 wiring of the delivery worker into the app's lifespan."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import AccountDep, NowDep
-from service.api.responses import problems
+from service.api.deps import AccountDep, ClaimDep, NowDep
+from service.api.responses import creates, problems, sent
 from service.api.schemas import MAX_ID, Page, decode_cursor, encode_cursor
 from service.config import Settings
 from service.db.session import Database
 from service.db.tables import WebhookEndpointRow
+from service.idempotency import Answer, json_answer
 from service.webhooks import service
 from service.webhooks.repository import DeliveryRecord
 from service.webhooks.schemas import (
@@ -67,14 +69,30 @@ def _delivery(record: DeliveryRecord) -> DeliveryOut:
     )
 
 
-@router.post("/v1/webhooks", name="create_webhook", status_code=201, responses=problems())
+def _secret_answer(status: int) -> Callable[[WithSecret], Answer]:
+    def answer(made: WithSecret) -> Answer:
+        where = f"/v1/webhooks/{made.endpoint.id}"
+        return json_answer(status, _with_secret(made).model_dump_json(), where)
+
+    return answer
+
+
+@router.post(
+    "/v1/webhooks",
+    name="create_webhook",
+    status_code=201,
+    response_model=EndpointWithSecret,
+    responses=creates(),
+)
 def create_webhook(
-    hooks: WebhooksDep, account: AccountDep, now: NowDep, body: EndpointCreate
-) -> EndpointWithSecret:
+    hooks: WebhooksDep, account: AccountDep, now: NowDep, claim: ClaimDep, body: EndpointCreate
+) -> Response:
     """Register a URL to hear events at. The answer holds the endpoint's `whsec_` secret, shown
     only here: verify each delivery's `webhook-signature` with it (Standard Webhooks)."""
     new = NewEndpoint(body.url, body.events, body.description)
-    return _with_secret(service.create_endpoint(hooks, account, new, now))
+    answer = _secret_answer(201)
+    claimed = claim and claim.answering(answer)
+    return sent(answer(service.create_endpoint(hooks, account, new, now, claimed)))
 
 
 @router.get("/v1/webhooks", name="list_webhooks", responses=problems())
@@ -128,29 +146,44 @@ def delete_webhook(hooks: WebhooksDep, account: AccountDep, webhook_id: Endpoint
 
 
 @router.post(
-    "/v1/webhooks/{webhook_id}/rotate-secret", name="rotate_webhook_secret", responses=problems(404)
+    "/v1/webhooks/{webhook_id}/rotate-secret",
+    name="rotate_webhook_secret",
+    response_model=EndpointWithSecret,
+    responses=creates(404),
 )
 def rotate_webhook_secret(
-    hooks: WebhooksDep, account: AccountDep, now: NowDep, webhook_id: EndpointId
-) -> EndpointWithSecret:
+    hooks: WebhooksDep, account: AccountDep, now: NowDep, claim: ClaimDep, webhook_id: EndpointId
+) -> Response:
     """A new secret, shown only here. For 24 hours deliveries carry a signature by each, so a
     receiver can switch at its own pace."""
-    return _with_secret(service.rotate_secret(hooks, account, webhook_id, now))
+    answer = _secret_answer(200)
+    claimed = claim and claim.answering(answer)
+    return sent(answer(service.rotate_secret(hooks, account, webhook_id, now, claimed)))
 
 
 @router.post(
     "/v1/webhooks/{webhook_id}/ping",
     name="ping_webhook",
     status_code=202,
-    responses=problems(404),
+    response_model=PingOut,
+    responses=creates(404),
 )
 def ping_webhook(
-    request: Request, hooks: WebhooksDep, account: AccountDep, now: NowDep, webhook_id: EndpointId
-) -> PingOut:
+    request: Request,
+    hooks: WebhooksDep,
+    account: AccountDep,
+    now: NowDep,
+    claim: ClaimDep,
+    webhook_id: EndpointId,
+) -> Response:
     """Queue a `ping` event for this endpoint; its delivery shows in the log."""
-    msg_id = service.ping(hooks, account, webhook_id, now)
+
+    def answer(msg_id: str) -> Answer:
+        return json_answer(202, PingOut(event_id=msg_id).model_dump_json())
+
+    msg_id = service.ping(hooks, account, webhook_id, now, claim and claim.answering(answer))
     _wake(request)
-    return PingOut(event_id=msg_id)
+    return sent(answer(msg_id))
 
 
 @router.get(
@@ -176,20 +209,27 @@ def list_webhook_deliveries(
     "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
     name="retry_webhook_delivery",
     status_code=202,
-    responses=problems(404, 409),
+    response_model=DeliveryOut,
+    responses=creates(404),
 )
 def retry_webhook_delivery(
     request: Request,
     hooks: WebhooksDep,
     account: AccountDep,
     now: NowDep,
+    claim: ClaimDep,
     webhook_id: EndpointId,
     delivery_id: DeliveryId,
-) -> DeliveryOut:
+) -> Response:
     """Send one delivery again now, whether it succeeded, failed or waits for its next try."""
-    record = service.retry_delivery(hooks, account, webhook_id, delivery_id, now)
+
+    def answer(record: DeliveryRecord) -> Answer:
+        return json_answer(202, _delivery(record).model_dump_json())
+
+    claimed = claim and claim.answering(answer)
+    record = service.retry_delivery(hooks, account, webhook_id, delivery_id, now, claimed)
     _wake(request)
-    return _delivery(record)
+    return sent(answer(record))
 
 
 def _wake(request: Request) -> None:

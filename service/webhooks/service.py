@@ -9,6 +9,12 @@ from datetime import datetime, timedelta
 from service.db.session import Database
 from service.db.tables import WebhookEndpointRow
 from service.errors import Conflict, NotFound
+from service.idempotency import Claim
+
+# The Idempotency-Key claim every POST takes in its own transaction (service.usecases keeps it
+# until issue 20 gives it a package of its own).
+from service.usecases import _answered as answered
+from service.usecases import _claim as take_claim
 from service.webhooks import addresses, outbox, repository
 from service.webhooks.events import ALL_EVENTS, EventType
 from service.webhooks.repository import DeliveryRecord
@@ -62,7 +68,11 @@ def _found(endpoint: WebhookEndpointRow | None, endpoint_id: int) -> WebhookEndp
 
 
 def create_endpoint(
-    hooks: Webhooks, account_id: int, new: NewEndpoint, now: datetime
+    hooks: Webhooks,
+    account_id: int,
+    new: NewEndpoint,
+    now: datetime,
+    claim: Claim[WithSecret] | None = None,
 ) -> WithSecret:
     """Register an endpoint with a new secret, shown only in this answer."""
     addresses.resolve(new.url, hooks.allow_private)
@@ -78,7 +88,8 @@ def create_endpoint(
         updated_at=now,
     )
     with hooks.db.writing() as session:
-        return WithSecret(repository.add_endpoint(session, row), secret)
+        take_claim(session, claim, now)
+        return answered(session, claim, WithSecret(repository.add_endpoint(session, row), secret))
 
 
 def list_endpoints(
@@ -130,22 +141,36 @@ def delete_endpoint(hooks: Webhooks, account_id: int, endpoint_id: int) -> None:
             raise NotFound(f"webhook endpoint {endpoint_id} not found")
 
 
-def rotate_secret(hooks: Webhooks, account_id: int, endpoint_id: int, now: datetime) -> WithSecret:
+def rotate_secret(
+    hooks: Webhooks,
+    account_id: int,
+    endpoint_id: int,
+    now: datetime,
+    claim: Claim[WithSecret] | None = None,
+) -> WithSecret:
     """A new secret, shown only in this answer; the old one signs beside it for 24 hours."""
     secret = new_secret()
     with hooks.db.writing() as session:
+        take_claim(session, claim, now)
         row = _found(repository.endpoint(session, account_id, endpoint_id, lock=True), endpoint_id)
         row.previous_secret = row.secret
         row.previous_secret_until = now + ROTATION_OVERLAP
         row.secret = hooks.box.seal(secret)
         row.updated_at = now
         session.flush()
-        return WithSecret(row, secret)
+        return answered(session, claim, WithSecret(row, secret))
 
 
-def ping(hooks: Webhooks, account_id: int, endpoint_id: int, now: datetime) -> str:
+def ping(
+    hooks: Webhooks,
+    account_id: int,
+    endpoint_id: int,
+    now: datetime,
+    claim: Claim[str] | None = None,
+) -> str:
     """Queue a `ping` event for this endpoint alone; returns its webhook-id."""
     with hooks.db.writing() as session:
+        take_claim(session, claim, now)
         _found(repository.endpoint(session, account_id, endpoint_id), endpoint_id)
         event_id = outbox.enqueue(
             session,
@@ -156,7 +181,7 @@ def ping(hooks: Webhooks, account_id: int, endpoint_id: int, now: datetime) -> s
             endpoint_ids=[endpoint_id],
         )
         assert event_id is not None
-        return repository.msg_id(session, event_id)
+        return answered(session, claim, repository.msg_id(session, event_id))
 
 
 def list_deliveries(
@@ -169,10 +194,16 @@ def list_deliveries(
 
 
 def retry_delivery(
-    hooks: Webhooks, account_id: int, endpoint_id: int, delivery_id: int, now: datetime
+    hooks: Webhooks,
+    account_id: int,
+    endpoint_id: int,
+    delivery_id: int,
+    now: datetime,
+    claim: Claim[DeliveryRecord] | None = None,
 ) -> DeliveryRecord:
     """Send one delivery again now, whatever became of it."""
     with hooks.db.writing() as session:
+        take_claim(session, claim, now)
         endpoint = _found(repository.endpoint(session, account_id, endpoint_id), endpoint_id)
         found = repository.delivery(session, endpoint_id, delivery_id)
         if found is None:
@@ -184,4 +215,4 @@ def retry_delivery(
         found.state, found.next_attempt_at, found.finished_at = repository.PENDING, now, None
         session.flush()
         [record] = repository.deliveries(session, endpoint_id, delivery_id + 1, 1)
-        return record
+        return answered(session, claim, record)

@@ -177,3 +177,15 @@ def test_an_account_without_endpoints_stores_no_events(
     candidate = client.post("/v1/candidates", json=candidate_body(), headers=auth).json()
     client.post("/v1/interviews", json=interview_body(candidate["id"]), headers=auth)
     assert count_rows("webhook_events") == 0
+
+
+def test_a_ping_sent_again_with_its_key_is_replayed(
+    client: TestClient, auth: dict[str, str], count_rows: Callable[[str], int]
+) -> None:
+    made = client.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/x"}, headers=auth).json()
+    keyed = {**auth, "Idempotency-Key": '"ping-once"'}
+    first = client.post(f"/v1/webhooks/{made['id']}/ping", headers=keyed)
+    again = client.post(f"/v1/webhooks/{made['id']}/ping", headers=keyed)
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+    assert count_rows("webhook_events") == 1
