@@ -269,7 +269,7 @@ class Runtime:
     """The webhook part of one app: its use cases' context and its worker, if it runs one."""
 
     def __init__(self, app: FastAPI, settings: Settings, db: Database) -> None:
-        box = SecretBox(service_key(settings))
+        box = SecretBox(lambda: service_key(settings))
         app.state.webhooks = Webhooks(db, box, settings.webhook_allow_private_addresses)
         self.worker = Worker(db, settings) if settings.webhook_worker else None
         app.state.webhook_worker = self.worker

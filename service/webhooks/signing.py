@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -47,17 +48,24 @@ def service_key(settings: Settings) -> bytes:
 
 
 class SecretBox:
-    """Seals and opens endpoint secrets with AES-GCM under the service key."""
+    """Seals and opens endpoint secrets with AES-GCM under the service key, read when first
+    needed (so an app that never handles a secret, such as `openapi`, makes no key file)."""
 
-    def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+    def __init__(self, key: Callable[[], bytes]) -> None:
+        self._key = key
+        self._aead: AESGCM | None = None
+
+    def _cipher(self) -> AESGCM:
+        if self._aead is None:
+            self._aead = AESGCM(self._key())
+        return self._aead
 
     def seal(self, secret: str) -> bytes:
         nonce = os.urandom(_NONCE)
-        return nonce + self._aead.encrypt(nonce, secret.encode(), _CONTEXT)
+        return nonce + self._cipher().encrypt(nonce, secret.encode(), _CONTEXT)
 
     def open(self, sealed: bytes) -> str:
-        return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], _CONTEXT).decode()
+        return self._cipher().decrypt(sealed[:_NONCE], sealed[_NONCE:], _CONTEXT).decode()
 
 
 def signed_headers(

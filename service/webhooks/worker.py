@@ -40,7 +40,7 @@ class Worker:
         self.allow_private = settings.webhook_allow_private_addresses
         hour, minute = settings.webhook_digest_time.split(":")
         self.digest_at = datetime.min.time().replace(hour=int(hour), minute=int(minute))
-        self.box = SecretBox(service_key(settings))
+        self.box = SecretBox(lambda: service_key(settings))
         self.client = httpx.Client(
             timeout=delivery.TIMEOUT_SECONDS,
             follow_redirects=False,

@@ -43,7 +43,7 @@ ENV = {
 def _hooks(url: str) -> tuple[Database, Webhooks]:
     settings = Settings(database_url=url, secret_key=KEY)
     db = Database(settings, deadlines=False)  # a thousand events take a while to store
-    return db, Webhooks(db, SecretBox(service_key(settings)), allow_private=True)
+    return db, Webhooks(db, SecretBox(lambda: service_key(settings)), allow_private=True)
 
 
 def _events(db: Database, endpoint_id: int, account_id: int, count: int) -> set[str]:
