@@ -163,7 +163,7 @@ def record(session: Session, claimed: Claimed, worker: str, answer: Answer, now:
     delivery.last_error = answer.error
     if answer.succeeded:
         delivery.state, delivery.finished_at, delivery.next_attempt_at = SUCCEEDED, now, None
-        if endpoint is not None:
+        if endpoint is not None and endpoint.failing_since is not None:
             endpoint.failing_since = None
         outcome = "succeeded"
     else:

@@ -345,7 +345,8 @@ def set_scan_cursor(session: Session, name: str, scanned_until: datetime) -> Non
 
 
 def endpoint_by_id(session: Session, endpoint_id: int) -> WebhookEndpointRow | None:
-    return session.get(WebhookEndpointRow, endpoint_id, with_for_update=True)
+    """The endpoint, unlocked: most deliveries only read it, and a change locks its row."""
+    return session.get(WebhookEndpointRow, endpoint_id)
 
 
 def msg_id(session: Session, event_id: int) -> str:

@@ -94,6 +94,8 @@ class Worker:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
+            # Cleared before looking, so a delivery that ends meanwhile wakes the next wait.
+            self._wake.clear()
             busy = False
             try:
                 busy = self.step(_now())
@@ -101,7 +103,6 @@ class Worker:
                 log.warning("webhook worker: %s: %s", type(error).__name__, error)
             if not busy:
                 self._wake.wait(self.poll)
-                self._wake.clear()
 
     def step(self, now: datetime) -> bool:
         """Scan if a poll has passed, then claim what free threads can take; True if it claimed
