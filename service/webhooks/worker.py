@@ -66,11 +66,11 @@ class Worker:
     def stop(self, within: float) -> None:
         """Stop claiming, let deliveries in flight finish for up to `within` seconds, and hand
         back those that have not."""
+        deadline = time.monotonic() + within
         self._stopping.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=within)
-        deadline = time.monotonic() + within
         with self._lock:
             futures = [future for _, future in self._flying.values()]
         for future in futures:
