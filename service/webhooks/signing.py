@@ -34,17 +34,28 @@ def service_key(settings: Settings) -> bytes:
     if not text:
         path = Path(settings.secret_key_file)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process made it first
-            else:
-                with os.fdopen(descriptor, "w") as out:
-                    out.write(secrets.token_urlsafe(32) + "\n")
-                log.warning("made a new service key in %s; replicas must share it", path)
+            _make_key_file(path)
         text = path.read_text().strip()
     return hashlib.sha256(_CONTEXT + text.encode()).digest()
+
+
+def _make_key_file(path: Path) -> None:
+    """Write a new key beside `path`, then link it into place: the file appears whole, so
+    processes starting together (WEB_CONCURRENCY, a worker beside the server) read one key,
+    never one another's half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return  # another process made it first
+        log.warning("made a new service key in %s; replicas must share it", path)
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 class SecretBox:

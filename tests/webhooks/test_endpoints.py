@@ -3,6 +3,7 @@ nothing; accounts see only their own endpoints; events written go out with their
 at all."""
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from service.db.session import Database
 from service.errors import InvalidInput
 from service.webhooks import addresses, outbox
 from service.webhooks.events import EventType
+from service.webhooks.signing import service_key
 from tests.builders import NOW, candidate_body, interview_body
 
 
@@ -189,3 +191,14 @@ def test_a_ping_sent_again_with_its_key_is_replayed(
     assert first.status_code == again.status_code == 202
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
     assert count_rows("webhook_events") == 1
+
+
+def test_the_key_file_is_made_whole_once(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url="sqlite://", secret_key_file=str(tmp_path / "k" / "secret.key")
+    )
+    first = service_key(settings)
+    assert service_key(settings) == first
+    made = tmp_path / "k" / "secret.key"
+    assert made.stat().st_mode & 0o777 == 0o600
+    assert [path.name for path in made.parent.iterdir()] == ["secret.key"]
