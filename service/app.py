@@ -26,6 +26,7 @@ from service.http.rate_limits import Limits, RateLimit
 from service.idempotency.middleware import Idempotency
 from service.interviews import routes as interviews
 from service.interviews.writer import Creates, InProcess, WriterProcess
+from service.webhooks.runtime import Runtime as Webhooks
 
 API_VERSION = "1.0.0"
 
@@ -56,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         creates.start()
+        webhooks.start()
         yield
+        await webhooks.stop()
         await creates.close()
         await limits.close()
         db.dispose()
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(followups.router)
     app.include_router(feeds.router)
     app.include_router(actions_routes.router)
+    webhooks = Webhooks(app, settings, db)
     app.add_middleware(FeedPolls, db=db, cache=app.state.feed_cache)
     app.add_middleware(
         Idempotency, db=db, keys=app.state.keys, retry_after=settings.retry_after_seconds

@@ -1,12 +1,13 @@
 """The operator's command line.
 
-python -m service {serve,migrate,create-key,list-keys,revoke-key,openapi}
+python -m service {serve,worker,migrate,create-key,list-keys,revoke-key,openapi}
 """
 
 import argparse
 import gc
 import json
 import logging
+import logging.config
 import os
 import sys
 import threading
@@ -122,6 +123,28 @@ def _migrate(settings: Settings) -> None:
         db.dispose()
 
 
+def worker(_args: argparse.Namespace) -> int:
+    """Deliver webhooks apart from the HTTP servers, until SIGTERM or SIGINT."""
+    import signal
+
+    from service.webhooks.worker import Worker
+
+    settings = get_settings()
+    logging.config.dictConfig(logs.config(settings.log_level, settings.log_format))
+    _migrate(settings)
+    db = Database(settings)
+    delivering = Worker(db, settings)
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    delivering.start()
+    logging.getLogger("service.webhooks").info("webhook worker %s started", delivering.name)
+    stop.wait()
+    delivering.stop(settings.shutdown_grace_seconds / 2)
+    db.dispose()
+    return 0
+
+
 def migrate_schema(_args: argparse.Namespace) -> int:
     _migrate(get_settings())
     print("database schema is up to date")
@@ -187,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", help="interface to bind (default: HOST or 127.0.0.1)")
     run.add_argument("--port", type=int, help="port (default: PORT or 8000)")
     run.set_defaults(handler=serve)
+
+    commands.add_parser(
+        "worker", help="deliver webhooks (servers also do, unless WEBHOOK_WORKER=false)"
+    ).set_defaults(handler=worker)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=migrate_schema

@@ -91,6 +91,52 @@ class Settings(BaseSettings):
         "HTTP work; false keeps them in the server's process.",
     )
 
+    secret_key: str = Field(
+        default="",
+        description="The key webhook secrets are sealed with at rest; every replica must have the "
+        "same. Empty: read from secret_key_file, which is made once (mode 0600) if missing.",
+    )
+    secret_key_file: str = Field(
+        default="./data/secret.key",
+        description="Where the service key lives when SECRET_KEY is empty.",
+    )
+    webhook_poll_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="How often a worker scans for due and missed steps and looks for deliveries.",
+    )
+    webhook_worker: bool = Field(
+        default=True,
+        description="Run a webhook delivery worker in each server process; false when "
+        "`python -m service worker` runs apart.",
+    )
+    webhook_allow_private_addresses: bool = Field(
+        default=False,
+        description="Allow webhook URLs on loopback, private and link-local addresses, and "
+        "plain http: for local development and tests only.",
+    )
+    webhook_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Deliveries in flight at once, per worker process."
+    )
+    webhook_endpoint_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Deliveries in flight at once to one endpoint, per worker process.",
+    )
+    webhook_lease_seconds: float = Field(
+        default=60.0,
+        ge=1,
+        description="How long a worker holds a delivery it claimed; one that dies holding it "
+        "lets it go when this ends. Keep it above the 15 s attempt timeout.",
+    )
+    webhook_digest_time: str = Field(
+        default="08:00",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="The local time (HH:MM, in each candidate's zone) of the daily digest.",
+    )
+
     @field_validator("api_rate_limit", "feed_rate_limit")
     @classmethod
     def _rate(cls, value: str) -> str:

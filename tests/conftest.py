@@ -104,6 +104,7 @@ def settings(migrated_url: str) -> Settings:
         database_url=migrated_url,
         public_base_url="https://calendar.example.org",
         writer_process=False,
+        webhook_worker=False,  # tests/webhooks/ run the delivery worker themselves
     )
 
 

@@ -1,13 +1,12 @@
 """feeds that may act, outcomes with their source
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 17:00:00
 
 `feed_tokens.can_act`: a feed made for one interview may act from its pages only when created
 with `"can_act": true` (a candidate's own feed always may). `outcomes.source`: where an outcome
 was logged, `api` or `calendar`. Stored events are rendered again on start, with their drafts.
-(Re-chained after the webhooks revision 0009 when both land.)
 """
 
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

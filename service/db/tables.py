@@ -255,3 +255,101 @@ class IdempotentRequestRow(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     answer: Mapped[bytes | None] = mapped_column(LargeBinary())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# Webhooks (service/webhooks/): endpoints, the outbox of events, and each delivery's attempts.
+
+
+class WebhookEndpointRow(Base):
+    """A URL an account registered to hear events at; its secrets sealed with the service key."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str | None] = mapped_column(String(500))
+    events: Mapped[list[str]] = mapped_column(JSON())
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    secret: Mapped[bytes] = mapped_column(LargeBinary())
+    # After a rotation the old secret signs too, until previous_secret_until.
+    previous_secret: Mapped[bytes | None] = mapped_column(LargeBinary())
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    failing_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookEventRow(Base):
+    """One event, stored once (the outbox); `dedup_key` makes a scanned event unique per step
+    and time, so replicas scanning together store it once."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    type: Mapped[str] = mapped_column(String(32))
+    msg_id: Mapped[str] = mapped_column(String(40), unique=True)
+    dedup_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    payload: Mapped[str] = mapped_column(Text())
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one endpoint. Claimable while `state` is pending and `next_attempt_at`
+    has come; a claim moves `next_attempt_at` to the end of its lease."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "endpoint_id"),
+        Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    leased_by: Mapped[str | None] = mapped_column(String(32))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebhookAttemptRow(Base):
+    """One try of a delivery: when, the answer's status, how long it took, the next try."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class WebhookScanRow(Base):
+    """How far each scan of the steps (due, missed, digest) has come."""
+
+    __tablename__ = "webhook_scans"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scanned_until: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# The scans read pending steps by due time and by deadline across all accounts.
+Index("ix_followups_status_due", FollowUpRow.status, FollowUpRow.due_at)
+Index("ix_followups_status_deadline", FollowUpRow.status, FollowUpRow.deadline_at)

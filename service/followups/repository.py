@@ -78,7 +78,7 @@ def _step_values(step: FollowUp) -> dict[str, Any]:
     }
 
 
-def _record(row: FollowUpRow, timezone: str) -> FollowUpRecord:
+def record_of(row: FollowUpRow, timezone: str) -> FollowUpRecord:
     return FollowUpRecord(
         id=row.id,
         interview_id=row.interview_id,
@@ -99,7 +99,7 @@ def followup(session: Session, account_id: int, followup_id: int) -> FollowUpRec
     found = session.execute(
         _WITH_ZONE.where(FollowUpRow.id == followup_id, FollowUpRow.account_id == account_id)
     ).one_or_none()
-    return _record(*found) if found else None
+    return record_of(*found) if found else None
 
 
 def followups(
@@ -141,7 +141,7 @@ def followups(
             )
         )
     rows = session.execute(query.order_by(FollowUpRow.due_at, FollowUpRow.id).limit(limit))
-    return [_record(row, zone) for row, zone in rows]
+    return [record_of(row, zone) for row, zone in rows]
 
 
 def set_step_state(

@@ -26,6 +26,7 @@ from service.followups import repository as followups_repository
 from service.followups.plan_repository import StepEvent
 from service.followups.repository import FollowUpRecord
 from service.interviews import repository
+from service.webhooks import outbox
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,15 +58,17 @@ def replan(session: Session, account_id: int, interview: Interview, now: datetim
     outcomes = [
         record.outcome for record in followups_repository.outcomes_of(session, interview.id)
     ]
+    before = followups_plan_repository.plan_of(session, interview.id)
     result = cadence.plan(
         interview,
         candidate,
         outcomes,
-        followups_plan_repository.plan_of(session, interview.id),
+        before,
         now=now,
         holidays=holidays_for(candidate.country, interview),
     )
     called_off = any(outcome.type is OutcomeType.CANCELLED for outcome in outcomes)
+    outbox.plan_changed(session, account_id, interview, before, result, now)
     store_plan(session, account_id, interview, candidate, result, now, called_off)
     return result
 

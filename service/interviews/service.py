@@ -31,6 +31,7 @@ from service.interviews.planning import (
     replan,
     view_of,
 )
+from service.webhooks import outbox
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -128,6 +129,7 @@ def add_interviews(
             )
         )
     plans = followups_plan_repository.add_plans(session, firsts)
+    outbox.plans_added(session, firsts)
     for (place, _, _), interview, (steps, state, note) in zip(accepted, stored, plans, strict=True):
         view = InterviewView(interview, steps, state, note)
         answers[place] = answered(session, creates[place].claim, view)

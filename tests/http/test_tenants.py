@@ -37,6 +37,13 @@ BODIES: dict[str, dict[str, Any] | None] = {
     "GET /v1/interviews/{interview_id}/outcomes": None,
     "GET /v1/followups/{followup_id}": None,
     "PATCH /v1/followups/{followup_id}": {"status": "done"},
+    "GET /v1/webhooks/{webhook_id}": None,
+    "PATCH /v1/webhooks/{webhook_id}": {"description": "changed"},
+    "DELETE /v1/webhooks/{webhook_id}": None,
+    "POST /v1/webhooks/{webhook_id}/rotate-secret": None,
+    "POST /v1/webhooks/{webhook_id}/ping": None,
+    "GET /v1/webhooks/{webhook_id}/deliveries": None,
+    "POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": None,
 }
 
 
@@ -71,7 +78,14 @@ def test_every_route_hides_another_accounts_resources(
     interview = client.post(
         "/v1/interviews", json=interview_body(candidate["id"]), headers=auth
     ).json()
+    webhook = client.post(
+        "/v1/webhooks", json={"url": "https://93.184.215.14/hooks"}, headers=auth
+    ).json()
+    client.post(f"/v1/webhooks/{webhook['id']}/ping", headers=auth)
+    deliveries = client.get(f"/v1/webhooks/{webhook['id']}/deliveries", headers=auth).json()
     ids = {
+        "webhook_id": webhook["id"],
+        "delivery_id": deliveries["items"][0]["id"],
         "candidate_id": candidate["id"],
         "interview_id": interview["id"],
         "contact_id": interview["contacts"][0]["id"],
@@ -81,7 +95,16 @@ def test_every_route_hides_another_accounts_resources(
         ],
     }
     before = _snapshot(client, auth, ids)
-    tables = ("candidates", "interviews", "contacts", "followups", "outcomes", "feed_tokens")
+    tables = (
+        "candidates",
+        "interviews",
+        "contacts",
+        "followups",
+        "outcomes",
+        "feed_tokens",
+        "webhook_endpoints",
+        "webhook_events",
+    )
     counts = {table: count_rows(table) for table in tables}
 
     for route, body in BODIES.items():

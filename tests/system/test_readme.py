@@ -52,7 +52,9 @@ def server(databases: EmptyDatabases, tmp_path: Path) -> Iterator[tuple[str, int
             pytest.fail("faketime is required (apt-get install faketime)")
         pytest.skip("faketime is not installed: the README's examples need their date")
     url, port = databases.new(), _free_port()
+    # The webhook example's receiver listens on this machine, as the README says to try it.
     env = {**os.environ, "DATABASE_URL": url, "PORT": str(port)}
+    env["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "true"
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
@@ -146,6 +148,9 @@ def test_the_readme_curl_flow_works_as_written(
     first, second = re.findall(r"HTTP/1.1 201 Created\nlocation: (\S+)\n", out)
     assert first == second
     assert out.count("idempotent-replayed: true") == 1
+    # A webhook registered, pinged, and the attempt in its delivery log.
+    assert '"url": "http://127.0.0.1:8765/hooks"' in out
+    assert re.search(r"^ping: (succeeded|pending)$", out, flags=re.MULTILINE)
 
     # The access log names the route, never the secret in the path.
     token = candidate["feed"]["https"].rsplit("/", 1)[1].removesuffix(".ics")
