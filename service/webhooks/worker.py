@@ -134,9 +134,9 @@ class Worker:
                 self._flying[one.delivery_id] = (one, future)
         return len(claimed) == free
 
-    def _deliver(self, claimed: Claimed) -> None:
+    def _deliver(self, claimed: Claimed, at: datetime | None = None) -> None:
         try:
-            now = _now()
+            now = at or _now()
             answer = delivery.send(self.client, claimed, self.box, self.allow_private, now)
             with self.db.writing() as session:
                 delivery.record(session, claimed, self.name, answer, now)
@@ -154,7 +154,8 @@ class Worker:
         delivery.OLDEST_AGE.set((_now() - oldest).total_seconds() if oldest else 0)
 
     def drain(self, now: datetime | None = None, rounds: int = 100) -> None:
-        """Claim and deliver until nothing is due (tests and the bench, without the thread)."""
+        """Claim and deliver until nothing is due (tests and the bench, without the thread); a
+        given `now` is also the time each attempt is sent at and recorded at."""
         for _ in range(rounds):
             at = now or _now()
             with self.db.writing() as session:
@@ -170,5 +171,5 @@ class Worker:
                 )
             if not claimed:
                 return
-            for future in [self._pool.submit(self._deliver, one) for one in claimed]:
+            for future in [self._pool.submit(self._deliver, one, now) for one in claimed]:
                 future.result()
