@@ -168,8 +168,9 @@ def test_the_container_keeps_the_readme_s_promises(build: Build, containers: Con
     base = f"http://127.0.0.1:{port}"
     status_code, answer = curl(f"{base}/v1/candidates/{candidate['id']}", *auth)
     assert status_code == 200 and json.loads(answer)["name"] == "Ada Lovelace"
-    path = feed["https"].split("/", 3)[3]
-    assert curl(f"{base}/{path}") == (200, calendar)
+    # Asked at the address the first one had (its pages' links name that address).
+    authority, path = feed["https"].split("/", 3)[2:]
+    assert curl("-H", f"Host: {authority}", f"{base}/{path}") == (200, calendar)
     wait_for(f"{second} to report healthy", lambda: _health(second) == "healthy", timeout=60)
 
 

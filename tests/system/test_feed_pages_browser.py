@@ -16,7 +16,10 @@ import httpx
 import pytest
 from icalendar import Calendar
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.builders import candidate_body, contact_body, interview_body
 from tests.conftest import EmptyDatabases
@@ -40,6 +43,17 @@ def _browser() -> webdriver.Chrome:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
     return webdriver.Chrome(options=options, service=service)
+
+
+def _wait_for_notice(browser: webdriver.Chrome) -> str:
+    """The notice of the page a form's POST answered, once that page has loaded."""
+    try:
+        found = WebDriverWait(browser, 15).until(
+            expected_conditions.presence_of_element_located((By.ID, "notice"))
+        )
+    except TimeoutException:
+        raise AssertionError(f"no notice after the POST:\n{browser.page_source}") from None
+    return str(found.text)
 
 
 @dataclass
@@ -146,7 +160,8 @@ def test_voicemail_from_the_calendar_entry(setup: Setup) -> None:
         used = _token(browser, "voicemail")
 
         browser.find_element(By.XPATH, "//button[text()='Voicemail']").click()
-        notice = browser.find_element(By.ID, "notice").text
+        # The click sends the form; the answer is a new page, which may still be on its way.
+        notice = _wait_for_notice(browser)
         steps, outcomes = _state(setup)
         retry = next(s for s in steps if s["key"] == "follow_up:2")
         assert [(o["type"], o["source"]) for o in outcomes] == [("voicemail", "calendar")]
