@@ -2,16 +2,12 @@
 
 import time
 from datetime import datetime
-from typing import TypeVar
 
 from service.accounts import repository
 from service.accounts.repository import KeyRecord
 from service.db.session import Database
 from service.errors import Unauthorized
 from service.tokens import digest, issue_api_key, secret_matches, split_api_key
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 # Accounts and API keys
 

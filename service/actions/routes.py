@@ -3,7 +3,7 @@ and the plan, read with GET (which changes nothing), acted on with POST and the 
 token. An unknown or revoked token, or a step the feed does not show, gets the feed's plain 404."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,6 +21,7 @@ from service.actions.service import Feed, FollowUpRecord, Refused
 from service.domain.model import DomainError, Interview
 from service.domain.steps import Kind
 from service.errors import AppError
+from service.followups.outcomes import NewOutcome
 from service.followups.schemas import FollowUpUpdate, OutcomeCreate
 from service.http.deps import BaseUrlDep, DbDep, NowDep
 
@@ -92,17 +93,18 @@ def step_page(token: str, step_id: int, db: DbDep, now: NowDep, base_url: BaseUr
     return _html(_step_response(db, feed, paths.page_url(base_url, token), step_id, now, None))
 
 
-def _snooze(days: int, now: datetime) -> Any:
-    def until(record: FollowUpRecord) -> Mapping[str, Any]:
+def _snooze(days: int, now: datetime) -> Callable[[FollowUpRecord], datetime]:
+    def until(record: FollowUpRecord) -> datetime:
         start = max(now, record.step.due_at)
         body = FollowUpUpdate.model_validate({"snoozed_until": start + timedelta(days=days)})
-        return {"snoozed_until": body.snoozed_until}
+        assert body.snoozed_until is not None
+        return body.snoozed_until
 
     return until
 
 
-def _attempt(action: str, step_id: int) -> Mapping[str, Any]:
-    return OutcomeCreate.model_validate({"type": action, "followup_id": step_id}).to_fields()
+def _attempt(action: str, step_id: int) -> NewOutcome:
+    return OutcomeCreate.model_validate({"type": action, "followup_id": step_id}).to_outcome()
 
 
 @router.post("/feeds/{token}/steps/{step_id}", response_class=HTMLResponse)
@@ -157,8 +159,10 @@ def interview_page(
     return _html(pages.interview_page(feed, paths.page_url(base_url, token), plan, now))
 
 
-def _outcome_fields(action: str, form: Mapping[str, str], zone: str) -> Any:
-    def fields(_interview: Interview) -> Mapping[str, Any]:
+def _outcome_fields(
+    action: str, form: Mapping[str, str], zone: str
+) -> Callable[[Interview], NewOutcome]:
+    def fields(_interview: Interview) -> NewOutcome:
         body: dict[str, Any] = {"type": action}
         if action == "timeline_given":
             body["decision_date"] = form.get("date", "")
@@ -170,7 +174,7 @@ def _outcome_fields(action: str, form: Mapping[str, str], zone: str) -> Any:
             if local.tzinfo is None:
                 local = local.replace(tzinfo=ZoneInfo(zone))
             body["next_interview"] = {"starts_at": local.isoformat()}
-        return OutcomeCreate.model_validate(body).to_fields()
+        return OutcomeCreate.model_validate(body).to_outcome()
 
     return fields
 

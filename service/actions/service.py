@@ -3,10 +3,9 @@ actions each one offers and their form tokens; check a posted token, then run th
 the API runs (`followups.service.update_followup`, `followups.outcomes.add_outcome`, source
 "calendar")."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from service.actions import tokens
 from service.db.session import Database
@@ -19,7 +18,7 @@ from service.feeds.repository import FeedScope
 from service.followups import plan_repository
 from service.followups import repository as followups_repository
 from service.followups import service as followups_service
-from service.followups.outcomes import OutcomeView, add_outcome
+from service.followups.outcomes import NewOutcome, OutcomeView, add_outcome
 from service.followups.repository import FollowUpRecord as FollowUpRecord
 from service.idempotency.claims import Claim, json_answer, lookup_hash, sealing_key
 from service.interviews import repository as interviews_repository
@@ -194,7 +193,7 @@ def _log(
     db: Database,
     feed: Feed,
     interview_id: int,
-    fields: Mapping[str, Any],
+    logged: NewOutcome,
     form_token: str,
     now: datetime,
 ) -> OutcomeView:
@@ -203,7 +202,7 @@ def _log(
             db,
             feed.scope.account_id,
             interview_id,
-            fields,
+            logged,
             now,
             _once(feed, form_token),
             source="calendar",
@@ -219,8 +218,8 @@ def act_on_step(
     action: str,
     form_token: str,
     now: datetime,
-    snooze: Callable[[FollowUpRecord], Mapping[str, Any]],
-    outcome: Callable[[str, int], Mapping[str, Any]],
+    snooze: Callable[[FollowUpRecord], datetime],
+    outcome: Callable[[str, int], NewOutcome],
 ) -> str:
     """Run a step's action if its token is the page's own; returns what was done. `snooze`
     and `outcome` turn the action into the API's own validated inputs."""
@@ -238,8 +237,7 @@ def act_on_step(
         status = Status.DONE if action == "done" else Status.SKIPPED
         followups_service.update_followup(db, account, step_id, status, None, now)
     else:
-        until = snooze(record)["snoozed_until"]
-        followups_service.update_followup(db, account, step_id, None, until, now)
+        followups_service.update_followup(db, account, step_id, None, snooze(record), now)
     return action
 
 
@@ -250,7 +248,7 @@ def act_on_interview(
     action: str,
     form_token: str,
     now: datetime,
-    fields: Callable[[Interview], Mapping[str, Any]],
+    fields: Callable[[Interview], NewOutcome],
 ) -> OutcomeView:
     """Log an outcome from an interview's page if its token is the page's own; `fields` makes
     the API's own validated outcome input."""

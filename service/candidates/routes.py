@@ -57,7 +57,7 @@ def create_candidate(
     return sent(
         answer(
             candidates_service.create_candidate(
-                db, account, body.to_fields(), now, claim and claim.answering(answer)
+                db, account, body.to_changes(), now, claim and claim.answering(answer)
             )
         )
     )
@@ -92,7 +92,7 @@ def update_candidate(
 ) -> CandidateOut:
     """Change any of a candidate's settings."""
     return CandidateOut.of(
-        candidates_service.update_candidate(db, account, candidate_id, body.to_fields(), now)
+        candidates_service.update_candidate(db, account, candidate_id, body.to_changes(), now)
     )
 
 

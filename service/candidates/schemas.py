@@ -1,12 +1,13 @@
 """What the candidate routes take and answer."""
 
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, ClassVar, Literal, Self
 
 from pydantic import (
     BaseModel,
     Field,
 )
 
+from service.domain.changes import CandidateChanges
 from service.domain.model import (
     WEEKDAYS,
     BusinessHours,
@@ -84,18 +85,37 @@ class PolicyBody(Strict):
 class CandidateFields(Fields):
     """Fields shared by candidate creation and update."""
 
-    def to_fields(self) -> dict[str, Any]:
+    if TYPE_CHECKING:  # each body declares its fields; these are for the type checker
+        name: Name
+        timezone: TimeZone
+        country: Country | None
+        call_time: ClockTime
+        business_hours: BusinessHoursBody
+        thank_you_channel: Literal["email", "mail"]
+        follow_up_channel: Literal["phone", "email"]
+        policy: PolicyBody
+
+    def to_changes(self) -> CandidateChanges:
         """The fields given (all of them on create), as domain values."""
-        fields: dict[str, Any] = {}
-        for name, value in self.given().items():
-            if name == "call_time":
-                value = clock(value)
-            elif name in ("business_hours", "policy"):
-                value = value.to_domain()
-            elif name in ("thank_you_channel", "follow_up_channel"):
-                value = Channel(value)
-            fields[name] = value
-        return fields
+        given = self.given()
+        changes = CandidateChanges()
+        if "name" in given:
+            changes["name"] = self.name
+        if "timezone" in given:
+            changes["timezone"] = self.timezone
+        if "country" in given:
+            changes["country"] = self.country
+        if "call_time" in given:
+            changes["call_time"] = clock(self.call_time)
+        if "business_hours" in given:
+            changes["business_hours"] = self.business_hours.to_domain()
+        if "thank_you_channel" in given:
+            changes["thank_you_channel"] = Channel(self.thank_you_channel)
+        if "follow_up_channel" in given:
+            changes["follow_up_channel"] = Channel(self.follow_up_channel)
+        if "policy" in given:
+            changes["policy"] = self.policy.to_domain()
+        return changes
 
 
 class CandidateCreate(CandidateFields):

@@ -1,14 +1,11 @@
 """Candidates: create, read, list, update (re-planning their interviews), delete."""
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypeVar
 
 from service.candidates import repository
 from service.db.session import Database
-from service.domain.model import (
-    Candidate,
-)
+from service.domain.changes import CandidateChanges
+from service.domain.model import Candidate
 from service.errors import NotFound, build_valid
 from service.feeds import repository as feeds_repository
 from service.followups import repository as followups_repository
@@ -18,14 +15,11 @@ from service.interviews import repository as interviews_repository
 from service.interviews.planning import replan
 from service.tokens import digest, issue_feed_token
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 
 def create_candidate(
     db: Database,
     account_id: int,
-    fields: Mapping[str, Any],
+    fields: CandidateChanges,
     now: datetime,
     claim: Claim[tuple[Candidate, str]] | None = None,
 ) -> tuple[Candidate, str]:
@@ -58,7 +52,7 @@ def list_candidates(
 
 
 def update_candidate(
-    db: Database, account_id: int, candidate_id: int, changes: Mapping[str, Any], now: datetime
+    db: Database, account_id: int, candidate_id: int, changes: CandidateChanges, now: datetime
 ) -> Candidate:
     """Apply changes to a candidate's settings and re-plan their interviews' pending steps."""
     with db.writing() as session:

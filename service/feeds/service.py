@@ -5,7 +5,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,9 +21,6 @@ from service.idempotency.claims import Claim
 from service.idempotency.service import answered, take_claim
 from service.interviews import repository as interviews_repository
 from service.tokens import digest, issue_feed_token
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 # Calendar feeds
 

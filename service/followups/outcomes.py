@@ -3,14 +3,12 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from service.db.session import Database
-from service.domain.model import (
-    Interview,
-)
+from service.domain.changes import InterviewChanges
+from service.domain.model import Interview
 from service.domain.steps import (
     ATTEMPT_RESULTS,
     OPEN,
@@ -27,12 +25,23 @@ from service.interviews import repository as interviews_repository
 from service.interviews.planning import InterviewView, replan, view_of
 from service.interviews.service import NewInterview, add_interview
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 # Outcomes
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class NewOutcome:
+    """What happened: its type; when (default now); the step it is about (an attempt's result
+    defaults to the open attempt); the decision date, with timeline_given; the next round, with
+    next_round (its start, and whatever differs from this round); a note."""
+
+    type: OutcomeType
+    at: datetime | None = None
+    followup_id: int | None = None
+    decision_date: date | None = None
+    next_interview: InterviewChanges | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,30 +68,27 @@ def _next_round(
     session: Session,
     account_id: int,
     interview: Interview,
-    wanted: Mapping[str, Any],
+    wanted: InterviewChanges,
     now: datetime,
 ) -> InterviewView:
     """The next round: a new interview linked to this one, with the same people unless told."""
     if wanted["starts_at"] <= interview.starts_at:
         raise InvalidInput("next_interview.starts_at must be after this interview's start")
-    contacts = wanted.get("contacts")
-    fields: dict[str, Any] = {
-        "candidate_id": interview.candidate_id,
-        "company": interview.company,
-        "role": interview.role,
-        "job_number": interview.job_number,
-        "timezone": interview.timezone,
-        "format": interview.format,
-        "process": interview.process,
-        "round": min(interview.round + 1, 20),
-        "location": interview.location,
-        "contacts": tuple(replace(c, id=None) for c in interview.contacts)
-        if contacts is None
-        else contacts,
-        "references": tuple(replace(r, id=None) for r in interview.references),
-        "previous_interview_id": interview.id,
-        **{k: v for k, v in wanted.items() if k != "contacts" and v is not None},
-    }
+    fields = InterviewChanges(
+        candidate_id=interview.candidate_id,
+        company=interview.company,
+        role=interview.role,
+        job_number=interview.job_number,
+        timezone=interview.timezone,
+        format=interview.format,
+        process=interview.process,
+        round=min(interview.round + 1, 20),
+        location=interview.location,
+        contacts=tuple(replace(c, id=None) for c in interview.contacts),
+        references=tuple(replace(r, id=None) for r in interview.references),
+        previous_interview_id=interview.id,
+    )
+    fields.update(wanted)
     return add_interview(session, NewInterview(account_id, fields, now))
 
 
@@ -90,21 +96,21 @@ def add_outcome(
     db: Database,
     account_id: int,
     interview_id: int,
-    fields: Mapping[str, Any],
+    logged: NewOutcome,
     now: datetime,
     claim: Claim[OutcomeView] | None = None,
     source: str = "api",
 ) -> OutcomeView:
     """Log what happened and re-plan: results of attempts, a decision date, a request for
     materials, a next round, or the end of the process. `source` says where it was logged."""
-    kind: OutcomeType = fields["type"]
-    at: datetime = fields.get("at") or now
+    kind = logged.type
+    at = logged.at or now
     if at > now + FUTURE_TOLERANCE:
         raise InvalidInput("at cannot be in the future")
-    decision_date: date | None = fields.get("decision_date")
+    decision_date = logged.decision_date
     if (decision_date is None) == (kind is OutcomeType.TIMELINE_GIVEN):
         raise InvalidInput("decision_date goes with timeline_given, and only with it")
-    wanted = fields.get("next_interview")
+    wanted = logged.next_interview
     if (wanted is None) == (kind is OutcomeType.NEXT_ROUND):
         raise InvalidInput("next_interview goes with next_round, and only with it")
     with db.writing() as session:
@@ -114,7 +120,7 @@ def add_outcome(
             raise NotFound(f"interview {interview_id} not found")
         steps = plan_repository.plan_of(session, interview_id)
         step_key = None
-        followup_id = fields.get("followup_id")
+        followup_id = logged.followup_id
         if followup_id is not None:
             found = repository.followup(session, account_id, followup_id)
             if found is None or found.interview_id != interview_id:
@@ -134,7 +140,7 @@ def add_outcome(
             session,
             account_id,
             interview_id,
-            Outcome(0, kind, at, step_key, decision_date, fields.get("note"), source),
+            Outcome(0, kind, at, step_key, decision_date, logged.note, source),
             next_interview_id,
             now,
         )

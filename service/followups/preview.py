@@ -1,11 +1,10 @@
 """The plan an interview would get, stored nowhere."""
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 from service.domain import cadence
+from service.domain.changes import CandidateChanges, InterviewChanges
 from service.domain.model import (
     DEFAULT_DURATION,
     Candidate,
@@ -16,13 +15,10 @@ from service.errors import build_valid
 from service.interviews.planning import holidays_for
 from service.interviews.service import with_end
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 
 def preview(
-    candidate_fields: Mapping[str, Any],
-    interview_fields: Mapping[str, Any],
+    candidate_fields: CandidateChanges,
+    interview_fields: InterviewChanges,
     now: datetime,
     length: timedelta | None = None,
 ) -> Plan:

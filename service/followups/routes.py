@@ -93,6 +93,6 @@ def preview_cadence(body: PreviewRequest, account: AccountDep, now: NowDep) -> P
     """The follow-ups an interview would get, computed and returned; nothing is stored."""
     as_of = body.as_of or now
     result = followups_preview.preview(
-        body.candidate.to_fields(), body.to_fields(), as_of, body.length()
+        body.candidate.to_changes(), body.to_changes(), as_of, body.length()
     )
     return PreviewOut.of(result, body.candidate.timezone, as_of)

@@ -1,7 +1,7 @@
 """What the follow-up, outcome and preview routes take and answer."""
 
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal, Self
+from typing import ClassVar, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -12,6 +12,7 @@ from pydantic import (
 
 from service.candidates.schemas import BusinessHoursBody, PolicyBody
 from service.domain import drafts
+from service.domain.changes import CandidateChanges, InterviewChanges
 from service.domain.model import (
     Channel,
     Format,
@@ -20,12 +21,12 @@ from service.domain.model import (
 )
 from service.domain.steps import FollowUp, Kind, OutcomeType, Plan, Status, effective_status
 from service.errors import InvalidInput
+from service.followups.outcomes import NewOutcome
 from service.followups.repository import FollowUpRecord
 from service.http.fields import (
     ClockTime,
     Country,
     Day,
-    Fields,
     Id,
     Instant,
     Integer,
@@ -171,7 +172,7 @@ class FollowUpUpdate(Strict):
 # Outcomes
 
 
-class NextInterview(Fields):
+class NextInterview(Strict):
     """The next round's time, and whatever differs from this round."""
 
     starts_at: Instant
@@ -183,14 +184,22 @@ class NextInterview(Fields):
         default=None, max_length=MAX_CONTACTS, description="Defaults to this round's contacts."
     )
 
-    def to_fields(self) -> dict[str, Any]:
-        fields = self.given()
-        if self.contacts is not None:
-            fields["contacts"] = tuple(contact.to_domain() for contact in self.contacts)
+    def to_changes(self) -> InterviewChanges:
+        """The next round's start, and what was given of the rest (null: as this round)."""
         if self.ends_at is not None and self.ends_at <= self.starts_at:
             raise InvalidInput("next_interview.ends_at must be after its starts_at")
-        fields.setdefault("ends_at", None)
-        return fields
+        changes = InterviewChanges(starts_at=self.starts_at)
+        if self.ends_at is not None:
+            changes["ends_at"] = self.ends_at
+        if self.timezone is not None:
+            changes["timezone"] = self.timezone
+        if self.format is not None:
+            changes["format"] = self.format
+        if self.location is not None:
+            changes["location"] = self.location
+        if self.contacts is not None:
+            changes["contacts"] = tuple(contact.to_domain() for contact in self.contacts)
+        return changes
 
 
 class OutcomeCreate(Strict):
@@ -207,11 +216,15 @@ class OutcomeCreate(Strict):
     next_interview: NextInterview | None = Field(default=None, description="With next_round.")
     note: Notes | None = None
 
-    def to_fields(self) -> dict[str, Any]:
-        fields = self.model_dump(exclude={"next_interview"})
-        if self.next_interview is not None:
-            fields["next_interview"] = self.next_interview.to_fields()
-        return fields
+    def to_outcome(self) -> NewOutcome:
+        return NewOutcome(
+            type=self.type,
+            at=self.at,
+            followup_id=self.followup_id,
+            decision_date=self.decision_date,
+            next_interview=self.next_interview.to_changes() if self.next_interview else None,
+            note=self.note,
+        )
 
 
 class OutcomeOut(BaseModel):
@@ -245,16 +258,16 @@ class PreviewCandidate(Strict):
     follow_up_channel: Literal["phone", "email"] = "phone"
     policy: PolicyBody = Field(default_factory=PolicyBody)
 
-    def to_fields(self) -> dict[str, Any]:
-        return {
-            "timezone": self.timezone,
-            "country": self.country,
-            "call_time": clock(self.call_time),
-            "business_hours": self.business_hours.to_domain(),
-            "thank_you_channel": Channel(self.thank_you_channel),
-            "follow_up_channel": Channel(self.follow_up_channel),
-            "policy": self.policy.to_domain(),
-        }
+    def to_changes(self) -> CandidateChanges:
+        return CandidateChanges(
+            timezone=self.timezone,
+            country=self.country,
+            call_time=clock(self.call_time),
+            business_hours=self.business_hours.to_domain(),
+            thank_you_channel=Channel(self.thank_you_channel),
+            follow_up_channel=Channel(self.follow_up_channel),
+            policy=self.policy.to_domain(),
+        )
 
 
 class PreviewRequest(InterviewFields):
@@ -279,14 +292,6 @@ class PreviewRequest(InterviewFields):
     notes: Notes | None = None
     contacts: list[ContactBody] = Field(default=[], max_length=MAX_CONTACTS)
     references: list[ReferenceBody] = Field(default=[], max_length=MAX_REFERENCES)
-
-    def to_fields(self) -> dict[str, Any]:
-        fields = super().to_fields()
-        for name in ("candidate", "as_of"):
-            del fields[name]
-        if fields["timezone"] is None:
-            del fields["timezone"]
-        return fields
 
 
 class PreviewOut(BaseModel):

@@ -1,7 +1,6 @@
 """Follow-ups: list, read, mark done, skipped or snoozed."""
 
 from datetime import datetime
-from typing import TypeVar
 
 from service.db.session import Database
 from service.domain.filters import FollowUpFilter
@@ -11,9 +10,6 @@ from service.followups import repository
 from service.followups.repository import FollowUpRecord
 from service.interviews import repository as interviews_repository
 from service.interviews.planning import replan
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 # Follow-ups
 

@@ -10,7 +10,6 @@ from service.errors import InProgress
 from service.idempotency import repository
 from service.idempotency.claims import Claim
 
-T = TypeVar("T")
 R = TypeVar("R")
 
 # Requests made with an Idempotency-Key are remembered for a day.

@@ -1,23 +1,17 @@
 """The contacts within an interview: add, edit, remove, each re-planning it."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from service.db.session import Database
-from service.domain.model import (
-    Contact,
-    Interview,
-)
+from service.domain.changes import ContactChanges
+from service.domain.model import Contact, Interview
 from service.errors import NotFound, build_valid
 from service.idempotency.claims import Claim
 from service.idempotency.service import answered, take_claim
 from service.interviews.service import change_interview
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 # Contacts within an interview
 
@@ -75,7 +69,7 @@ def update_contact(
     account_id: int,
     interview_id: int,
     contact_id: int,
-    changes: Mapping[str, Any],
+    changes: ContactChanges,
     now: datetime,
 ) -> Contact:
     """Change what is known of a contact; its id, and so its follow-ups, stay."""

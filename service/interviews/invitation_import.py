@@ -1,19 +1,14 @@
 """Interviews imported from calendar invitations: new, updated, moved or cancelled."""
 
-from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime
-from typing import Any, TypeVar
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from service.calendar import invitation_fields, invitations
 from service.db.session import Database
-from service.domain.model import (
-    Candidate,
-    Contact,
-    Interview,
-)
+from service.domain.changes import InterviewChanges
+from service.domain.model import Candidate, Contact, Format, Interview, Process
 from service.domain.steps import Outcome, OutcomeType
 from service.errors import InvalidInput
 from service.followups import repository as followups_repository
@@ -28,10 +23,20 @@ from service.interviews.service import (
     owned_candidate,
 )
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 # Importing a calendar invitation
+
+
+@dataclass(frozen=True)
+class ImportChoices:
+    """What the caller says over what the invitation implies; None leaves it to the
+    invitation (or to the interview's defaults)."""
+
+    company: str | None = None
+    role: str | None = None
+    format: Format | None = None
+    process: Process | None = None
+    decision_date: date | None = None
+    candidate_email: str | None = None
 
 
 def _merge_contacts(
@@ -56,7 +61,7 @@ def import_interview(
     account_id: int,
     candidate_id: int,
     data: bytes,
-    choices: Mapping[str, Any],
+    choices: ImportChoices,
     now: datetime,
     claim: Claim[tuple[InterviewView, bool]] | None = None,
 ) -> tuple[InterviewView, bool]:
@@ -88,44 +93,46 @@ def import_interview(
             create = NewInterview(account_id, fields, now, invitation_uid=invitation.uid)
             return answered(session, claim, (add_interview(session, create), True))
 
-        def edit(current: Interview) -> Mapping[str, Any]:
-            return {**fields, "contacts": _merge_contacts(fields["contacts"], current.contacts)}
+        def edit(current: Interview) -> InterviewChanges:
+            changes = fields.copy()
+            changes["contacts"] = _merge_contacts(fields["contacts"], current.contacts)
+            return changes
 
         updated = change_interview(session, account_id, known, edit, now)
         return answered(session, claim, (updated, False))
 
 
 def _imported_fields(
-    invitation: invitations.Invitation, candidate: Candidate, choices: Mapping[str, Any]
-) -> dict[str, Any]:
+    invitation: invitations.Invitation, candidate: Candidate, choices: ImportChoices
+) -> InterviewChanges:
     """The interview an invitation describes, with the caller's choices over what it implies."""
+    assert candidate.id is not None
     company, role = invitation_fields.company_and_role(invitation.summary, candidate.name)
     emails = [p.email for p in (invitation.organizer, *invitation.attendees) if p and p.email]
-    company = choices.get("company") or company
+    company = choices.company or company
     for email in emails:
         company = company or invitation_fields.company_from_domain(email)
     if not company:
         raise InvalidInput("the invitation does not name the company: give ?company=")
-    role = choices.get("role") or role
+    role = choices.role or role
     if not role:
         raise InvalidInput("the invitation does not name the role: give ?role=")
-    fields: dict[str, Any] = {
-        "candidate_id": candidate.id,
-        "company": company,
-        "role": role,
-        "starts_at": invitation.starts_at,
-        "ends_at": invitation.ends_at,
-        "timezone": invitation.timezone or candidate.timezone,
-        "format": choices.get("format") or invitation_fields.guess_format(invitation),
-        "location": invitation.location or invitation.conference,
-        "notes": invitation.description,
-        "contacts": invitation_fields.contacts(
-            invitation, candidate.name, choices.get("candidate_email")
-        ),
-    }
-    for name in ("process", "decision_date"):
-        if choices.get(name) is not None:
-            fields[name] = choices[name]
+    fields = InterviewChanges(
+        candidate_id=candidate.id,
+        company=company,
+        role=role,
+        starts_at=invitation.starts_at,
+        ends_at=invitation.ends_at,
+        timezone=invitation.timezone or candidate.timezone,
+        format=choices.format or invitation_fields.guess_format(invitation),
+        location=invitation.location or invitation.conference,
+        notes=invitation.description,
+        contacts=invitation_fields.contacts(invitation, candidate.name, choices.candidate_email),
+    )
+    if choices.process is not None:
+        fields["process"] = choices.process
+    if choices.decision_date is not None:
+        fields["decision_date"] = choices.decision_date
     return fields
 
 

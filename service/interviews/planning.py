@@ -4,7 +4,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TypeVar
 
 import holidays
 from sqlalchemy.orm import Session
@@ -27,9 +26,6 @@ from service.followups.plan_repository import StepEvent
 from service.followups.repository import FollowUpRecord
 from service.interviews import repository
 from service.webhooks import outbox
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 # Planning
 

@@ -35,6 +35,7 @@ from service.interviews import contacts as interviews_contacts
 from service.interviews import invitation_import as interviews_invitation_import
 from service.interviews import planning as interviews_planning
 from service.interviews import service as interviews_service
+from service.interviews.invitation_import import ImportChoices
 from service.interviews.schemas import (
     ContactBody,
     ContactOut,
@@ -84,7 +85,7 @@ async def create_interview(
     """Record an interview with the people met and the references given. The answer holds
     the planned follow-ups."""
 
-    created = await creates.create(account, body.to_fields(), body.length(), now, claim)
+    created = await creates.create(account, body.to_changes(), body.length(), now, claim)
     INTERVIEWS_CREATED.labels("api").inc()
     # The answer is valid as built: FastAPI need not check it again.
     return sent(created)
@@ -143,14 +144,7 @@ def import_interview(
     updates that interview and answers 200; its cancellation (METHOD:CANCEL) logs a `cancelled`
     outcome that cancels every pending step, and answers 200. Replies, repeating events and
     cancellations of invitations never imported are refused with 422."""
-    choices = {
-        "company": company,
-        "role": role,
-        "format": format,
-        "process": process,
-        "decision_date": decision_date,
-        "candidate_email": candidate_email,
-    }
+    choices = ImportChoices(company, role, format, process, decision_date, candidate_email)
 
     def answer(imported: tuple[interviews_planning.InterviewView, bool]) -> Answer:
         view, created = imported
@@ -213,7 +207,7 @@ def update_interview(
     """Change any of the create fields; pending follow-ups are re-planned. Contacts given
     replace the list; moving `starts_at` alone keeps the interview's length."""
     view = interviews_service.update_interview(
-        db, account, interview_id, body.to_fields(), now, body.length()
+        db, account, interview_id, body.to_changes(), now, body.length()
     )
     return InterviewDetail.of_view(view, now)
 
@@ -281,9 +275,10 @@ def update_contact(
     now: NowDep,
 ) -> ContactOut:
     """Change what is known of a contact; their follow-ups are re-planned."""
-    changes = {name: getattr(body, name) for name in body.model_fields_set}
     return ContactOut.of(
-        interviews_contacts.update_contact(db, account, interview_id, contact_id, changes, now)
+        interviews_contacts.update_contact(
+            db, account, interview_id, contact_id, body.to_changes(), now
+        )
     )
 
 
@@ -355,7 +350,9 @@ def log_outcome(
         return json_answer(201, logged.model_dump_json(), f"/v1/interviews/{interview_id}/outcomes")
 
     claimed = claim and claim.answering(answer)
-    view = followups_outcomes.add_outcome(db, account, interview_id, body.to_fields(), now, claimed)
+    view = followups_outcomes.add_outcome(
+        db, account, interview_id, body.to_outcome(), now, claimed
+    )
     OUTCOMES_LOGGED.labels(view.outcome.type.value).inc()
     if view.next_interview is not None:
         INTERVIEWS_CREATED.labels("next_round").inc()

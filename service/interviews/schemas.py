@@ -1,13 +1,14 @@
 """What the interview routes take and answer."""
 
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 from pydantic import (
     BaseModel,
     Field,
 )
 
+from service.domain.changes import ContactChanges, InterviewChanges
 from service.domain.model import (
     Channel,
     Contact,
@@ -65,6 +66,28 @@ class ContactUpdate(Strict):
     preferred_channel: Channel | None = None
     primary: Boolean = Field(default_factory=unset)
 
+    def to_changes(self) -> ContactChanges:
+        """The fields sent."""
+        sent = self.model_fields_set
+        changes = ContactChanges()
+        if "name" in sent:
+            changes["name"] = self.name
+        if "title" in sent:
+            changes["title"] = self.title
+        if "role" in sent:
+            changes["role"] = self.role
+        if "email" in sent:
+            changes["email"] = self.email
+        if "phone" in sent:
+            changes["phone"] = self.phone
+        if "address" in sent:
+            changes["address"] = self.address
+        if "preferred_channel" in sent:
+            changes["preferred_channel"] = self.preferred_channel
+        if "primary" in sent:
+            changes["primary"] = self.primary
+        return changes
+
 
 class ContactOut(BaseModel):
     id: int
@@ -103,29 +126,67 @@ MAX_REFERENCES = 10
 
 
 class InterviewFields(Fields):
-    """Fields shared by interview creation and update."""
+    """Fields shared by interview creation, update and preview."""
 
-    def to_fields(self) -> dict[str, Any]:
-        """The fields given (all of them on create), as domain values; None means unset."""
-        fields: dict[str, Any] = {}
-        for name, value in self.given().items():
-            if name == "contacts":
-                value = tuple(contact.to_domain() for contact in value)
-            elif name == "references":
-                value = tuple(reference.to_domain() for reference in value)
-            fields[name] = value
-        fields.pop("duration_minutes", None)
-        return fields
+    if TYPE_CHECKING:  # each body declares its fields; these are for the type checker
+        company: Name
+        role: Name
+        job_number: Label | None
+        starts_at: Instant
+        ends_at: Instant | None
+        duration_minutes: Integer | None
+        timezone: TimeZone | None
+        format: Format
+        round: Integer
+        location: Location | None
+        process: Process
+        decision_date: Day | None
+        notes: Notes | None
+        contacts: list[ContactBody]
+        references: list[ReferenceBody]
+
+    def to_changes(self) -> InterviewChanges:
+        """The fields given (all of them on create), as domain values. A time zone left out
+        or null is left for the use case to default (a create takes the candidate's)."""
+        given = self.given()
+        changes = InterviewChanges()
+        if "company" in given:
+            changes["company"] = self.company
+        if "role" in given:
+            changes["role"] = self.role
+        if "job_number" in given:
+            changes["job_number"] = self.job_number
+        if "starts_at" in given:
+            changes["starts_at"] = self.starts_at
+        if "ends_at" in given:
+            changes["ends_at"] = self.ends_at
+        if self.timezone is not None:
+            changes["timezone"] = self.timezone
+        if "format" in given:
+            changes["format"] = self.format
+        if "round" in given:
+            changes["round"] = self.round
+        if "location" in given:
+            changes["location"] = self.location
+        if "process" in given:
+            changes["process"] = self.process
+        if "decision_date" in given:
+            changes["decision_date"] = self.decision_date
+        if "notes" in given:
+            changes["notes"] = self.notes
+        if "contacts" in given:
+            changes["contacts"] = tuple(contact.to_domain() for contact in self.contacts)
+        if "references" in given:
+            changes["references"] = tuple(reference.to_domain() for reference in self.references)
+        return changes
 
     def length(self) -> timedelta | None:
         """The length asked for in place of an end (`duration_minutes`), if any."""
-        given = self.given()
-        minutes = given.get("duration_minutes")
-        if minutes is None:
+        if self.duration_minutes is None:
             return None
-        if given.get("ends_at") is not None:
+        if self.ends_at is not None:
             raise InvalidInput("give ends_at or duration_minutes, not both")
-        return timedelta(minutes=minutes)
+        return timedelta(minutes=self.duration_minutes)
 
 
 class InterviewCreate(InterviewFields):
@@ -152,11 +213,10 @@ class InterviewCreate(InterviewFields):
     contacts: list[ContactBody] = Field(default=[], max_length=MAX_CONTACTS)
     references: list[ReferenceBody] = Field(default=[], max_length=MAX_REFERENCES)
 
-    def to_fields(self) -> dict[str, Any]:
-        fields = super().to_fields()
-        if fields["timezone"] is None:
-            del fields["timezone"]
-        return fields
+    def to_changes(self) -> InterviewChanges:
+        changes = super().to_changes()
+        changes["candidate_id"] = self.candidate_id
+        return changes
 
 
 class InterviewUpdate(InterviewFields):
@@ -176,6 +236,12 @@ class InterviewUpdate(InterviewFields):
     notes: Notes | None = None
     contacts: list[ContactBody] = Field(default_factory=unset, max_length=MAX_CONTACTS)
     references: list[ReferenceBody] = Field(default_factory=unset, max_length=MAX_REFERENCES)
+
+    def to_changes(self) -> InterviewChanges:
+        changes = super().to_changes()
+        if "candidate_id" in self.model_fields_set:
+            changes["candidate_id"] = self.candidate_id
+        return changes
 
 
 class InterviewOut(BaseModel):

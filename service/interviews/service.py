@@ -1,10 +1,9 @@
 """Interviews: create with their first plans, read, list, update, delete."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +11,7 @@ from service.candidates import repository as candidates_repository
 from service.db.installation import installation_uid
 from service.db.session import Database
 from service.domain import cadence
+from service.domain.changes import InterviewChanges
 from service.domain.model import (
     DEFAULT_DURATION,
     Candidate,
@@ -33,9 +33,6 @@ from service.interviews.planning import (
 )
 from service.webhooks import outbox
 
-T = TypeVar("T")
-R = TypeVar("R")
-
 # Interviews
 
 
@@ -51,14 +48,14 @@ def owned_candidate(session: Session, account_id: int, candidate_id: int) -> Can
 
 
 def with_end(
-    fields: Mapping[str, Any],
+    fields: InterviewChanges,
     length: timedelta | None,
     starts_at: datetime,
     default_length: timedelta,
-) -> dict[str, Any]:
+) -> InterviewChanges:
     """Fields with ends_at resolved from an explicit end, the `length` asked for, or the
     default length."""
-    resolved = dict(fields)
+    resolved = fields.copy()
     if resolved.get("ends_at") is None and (length or "starts_at" in resolved):
         resolved["ends_at"] = starts_at + (length or default_length)
     return resolved
@@ -70,7 +67,7 @@ class NewInterview:
     invitation it was imported from, and the length asked for in place of an end."""
 
     account_id: int
-    fields: Mapping[str, Any]
+    fields: InterviewChanges
     now: datetime
     claim: "Claim[InterviewView] | None" = None
     invitation_uid: str | None = None
@@ -148,7 +145,7 @@ def add_interview(session: Session, create: NewInterview) -> InterviewView:
 def create_interview(
     db: Database,
     account_id: int,
-    fields: Mapping[str, Any],
+    fields: InterviewChanges,
     now: datetime,
     claim: Claim[InterviewView] | None = None,
     length: timedelta | None = None,
@@ -191,7 +188,7 @@ def change_interview(
     session: Session,
     account_id: int,
     interview_id: int,
-    edit: Callable[[Interview], Mapping[str, Any]],
+    edit: Callable[[Interview], InterviewChanges],
     now: datetime,
 ) -> InterviewView:
     current = repository.interview(session, account_id, interview_id, lock=True)
@@ -207,7 +204,7 @@ def update_interview(
     db: Database,
     account_id: int,
     interview_id: int,
-    changes: Mapping[str, Any],
+    changes: InterviewChanges,
     now: datetime,
     length: timedelta | None = None,
 ) -> InterviewView:
@@ -215,7 +212,7 @@ def update_interview(
     whole list; moving the start without giving an end or a `length` keeps the interview's
     length."""
 
-    def edit(current: Interview) -> Mapping[str, Any]:
+    def edit(current: Interview) -> InterviewChanges:
         starts_at = changes.get("starts_at", current.starts_at)
         return with_end(changes, length, starts_at, current.ends_at - current.starts_at)
 

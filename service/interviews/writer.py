@@ -28,7 +28,7 @@ import signal
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import count
@@ -37,6 +37,7 @@ from typing import Any, Protocol
 from service import logs
 from service.config import Settings
 from service.db.session import GROUP_MOST, Database
+from service.domain.changes import InterviewChanges
 from service.domain.model import DomainError
 from service.errors import AppError, Unavailable
 from service.followups.schemas import InterviewDetail
@@ -63,7 +64,7 @@ class Creates(Protocol):
     async def create(
         self,
         account_id: int,
-        fields: Mapping[str, Any],
+        fields: InterviewChanges,
         length: timedelta | None,
         now: datetime,
         claim: Claim[Any] | None,
@@ -83,7 +84,7 @@ class InProcess:
     async def create(
         self,
         account_id: int,
-        fields: Mapping[str, Any],
+        fields: InterviewChanges,
         length: timedelta | None,
         now: datetime,
         claim: Claim[Any] | None,
@@ -197,7 +198,7 @@ class WriterProcess:
     async def create(
         self,
         account_id: int,
-        fields: Mapping[str, Any],
+        fields: InterviewChanges,
         length: timedelta | None,
         now: datetime,
         claim: Claim[Any] | None,
@@ -210,7 +211,7 @@ class WriterProcess:
             log.error("the writer process could not start: %s", error)
             raise Unavailable("the writer process could not start; retry shortly") from error
         create = interviews_service.NewInterview(
-            account_id, dict(fields), now, answering(claim, now), length=length
+            account_id, fields, now, answering(claim, now), length=length
         )
         view = await link.ask((create, logs.request_id.get()))
         return answer(view, now)

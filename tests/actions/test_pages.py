@@ -14,6 +14,7 @@ from icalendar import Calendar
 from service.actions import service
 from service.db.session import Database
 from service.domain.steps import OutcomeType
+from service.followups.outcomes import NewOutcome
 from tests.builders import candidate_body, contact_body, feed_path, interview_body
 from tests.conformance import assert_conformant
 from tests.conftest import Clock
@@ -290,9 +291,9 @@ def test_one_form_sent_twice_at_once_logs_one_outcome(
     token = candidate["feed"]["https"].rsplit("/", 1)[1].removesuffix(".ics")
     feed = service.open_feed(db, token)
     assert feed is not None
-    fields = {"type": OutcomeType.VOICEMAIL, "followup_id": _step(interview, "follow_up:1")["id"]}
-    service._log(db, feed, interview["id"], fields, "same-form", clock.now)
+    logged = NewOutcome(OutcomeType.VOICEMAIL, followup_id=_step(interview, "follow_up:1")["id"])
+    service._log(db, feed, interview["id"], logged, "same-form", clock.now)
     with pytest.raises(service.Refused):
-        service._log(db, feed, interview["id"], fields, "same-form", clock.now)
+        service._log(db, feed, interview["id"], logged, "same-form", clock.now)
     outcomes = client.get(f"/v1/interviews/{interview['id']}/outcomes", headers=auth).json()
     assert [o["type"] for o in outcomes] == ["voicemail"]

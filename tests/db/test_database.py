@@ -23,6 +23,7 @@ from service.db import direct
 from service.db.base import Base
 from service.db.session import Database
 from service.db.tables import CandidateRow, FeedTokenRow
+from service.domain.changes import InterviewChanges
 from service.domain.model import Candidate, Contact, Format
 from service.errors import Unavailable
 from service.feeds import repository as feeds_repository
@@ -73,7 +74,7 @@ def test_instants_round_trip_as_the_same_moment(db: Database) -> None:
 
 def test_deleting_a_candidate_removes_their_interviews(db: Database) -> None:
     account_id, candidate_id = _candidate(db)
-    fields = {
+    fields: InterviewChanges = {
         "candidate_id": candidate_id,
         "company": "Acme",
         "role": "Engineer",
@@ -282,7 +283,7 @@ def test_a_feeds_version_on_the_drivers_cursor_equals_the_orms(db: Database) -> 
             )
         assert repr(version) == repr(by_orm)
         versions.append(version)
-        fields = {
+        fields: InterviewChanges = {
             "candidate_id": candidate_id,
             "company": "Acme",
             "role": "Analyst",
@@ -363,7 +364,7 @@ def test_an_interviews_steps_are_found_through_its_own_index(db: Database) -> No
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's planner, which has no statistics to go by")
     account_id, candidate_id = _candidate(db)
-    fields = {
+    fields: InterviewChanges = {
         "candidate_id": candidate_id,
         "company": "Acme",
         "role": "Engineer",

@@ -6,6 +6,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from service.accounts import service as accounts_service
 from service.candidates import service as candidates_service
+from service.candidates.schemas import CandidateCreate
 from service.config import Settings
 from service.db import migrate
 from service.db.base import Base
@@ -73,9 +74,11 @@ def test_the_installation_id_is_made_once_and_every_event_carries_it(
         account = accounts_service.authenticate(
             db, accounts_service.create_key(db, "acme-careers", NOW)
         )
-        candidate, _ = candidates_service.create_candidate(db, account, candidate_body(), NOW)
+        candidate, _ = candidates_service.create_candidate(
+            db, account, CandidateCreate.model_validate(candidate_body()).to_changes(), NOW
+        )
         assert candidate.id is not None
-        fields = InterviewCreate.model_validate(interview_body(candidate.id)).to_fields()
+        fields = InterviewCreate.model_validate(interview_body(candidate.id)).to_changes()
         interviews_service.create_interview(db, account, fields, NOW).result(10)
         before = _uids(db)
         assert before and all(f"@{installation}.interview-followup" in uid for uid in before)

@@ -301,7 +301,7 @@ def test_a_create_committed_but_never_answered_is_replayed_not_locked(
         account, idempotency.lookup_hash(key), fingerprint, idempotency.sealing_key(key)
     )
     # What the create route runs with this key, up to its commit; then the process is gone.
-    fields = InterviewCreate.model_validate_json(body).to_fields()
+    fields = InterviewCreate.model_validate_json(body).to_changes()
     made = interviews_service.create_interview(
         db, account, fields, clock.now, answering(claim, clock.now)
     )

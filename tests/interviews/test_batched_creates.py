@@ -11,12 +11,14 @@ from sqlalchemy import event, select, update
 
 from service.accounts import service as accounts_service
 from service.candidates import service as candidates_service
+from service.candidates.schemas import CandidateCreate
 from service.config import Settings
 from service.db import migrate
 from service.db.base import Base
 from service.db.installation import installation_uid
 from service.db.session import Database
 from service.db.tables import InstallationRow
+from service.domain.changes import CandidateChanges, InterviewChanges
 from service.errors import InProgress, InvalidInput
 from service.idempotency.claims import Answer, Claim, json_answer, sealing_key, unseal
 from service.interviews import planning as interviews_planning
@@ -52,18 +54,22 @@ def _setup(db: Database) -> tuple[int, int, list[int]]:
     mine = accounts_service.authenticate(db, accounts_service.create_key(db, "acme-careers", NOW))
     theirs = accounts_service.authenticate(db, accounts_service.create_key(db, "rival-portal", NOW))
     candidates = [
-        candidates_service.create_candidate(db, mine, candidate_body(), NOW)[0].id,
+        candidates_service.create_candidate(db, mine, _candidate(), NOW)[0].id,
         candidates_service.create_candidate(
-            db, mine, candidate_body(name="Grace", timezone="Europe/Berlin", country=None), NOW
+            db, mine, _candidate(name="Grace", timezone="Europe/Berlin", country=None), NOW
         )[0].id,
-        candidates_service.create_candidate(db, theirs, candidate_body(name="Theirs"), NOW)[0].id,
+        candidates_service.create_candidate(db, theirs, _candidate(name="Theirs"), NOW)[0].id,
     ]
     assert all(candidates)
     return mine, theirs, [c for c in candidates if c is not None]
 
 
-def _fields(candidate_id: int, **overrides: Any) -> dict[str, Any]:
-    return InterviewCreate.model_validate(interview_body(candidate_id, **overrides)).to_fields()
+def _candidate(**overrides: Any) -> CandidateChanges:
+    return CandidateCreate.model_validate(candidate_body(**overrides)).to_changes()
+
+
+def _fields(candidate_id: int, **overrides: Any) -> InterviewChanges:
+    return InterviewCreate.model_validate(interview_body(candidate_id, **overrides)).to_changes()
 
 
 def _answer(view: interviews_planning.InterviewView) -> Answer:
