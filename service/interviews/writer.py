@@ -36,7 +36,8 @@ from typing import Any, Protocol
 
 from service import logs
 from service.config import Settings
-from service.db.session import GROUP_MOST, Database
+from service.db.group import GROUP_MOST
+from service.db.session import Database
 from service.domain.changes import InterviewChanges
 from service.domain.model import DomainError
 from service.errors import AppError, Unavailable
