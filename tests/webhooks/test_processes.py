@@ -20,6 +20,7 @@ from service.config import Settings
 from service.db import migrate
 from service.db.session import Database
 from service.db.tables import WebhookDeliveryRow, WebhookEventRow
+from service.domain.model import WEEKDAYS
 from service.webhooks import outbox, service
 from service.webhooks.events import EventType
 from service.webhooks.service import NewEndpoint, Webhooks
@@ -85,7 +86,11 @@ def test_a_step_due_seconds_ahead_arrives_from_a_served_app(
             endpoint = api.post(
                 "/v1/webhooks", json={"url": f"{receiver.url}/ok", "events": ["followup.due"]}
             ).json()
-            candidate = api.post("/v1/candidates", json=candidate_body()).json()
+            # Open every hour of every day, with no holidays: the step is due when the interview
+            # ends, whatever the hour this runs at (else a step ending at night waits for 9:00).
+            always = {"start": "00:00", "end": "23:59", "days": list(WEEKDAYS)}
+            body = candidate_body(country=None, business_hours=always)
+            candidate = api.post("/v1/candidates", json=body).json()
             # An interview ending in seconds: telling the references is due then.
             # (The first create starts the server's writer process, which takes a moment.)
             api.post("/v1/interviews", json=interview_body(candidate["id"]))
