@@ -143,16 +143,32 @@ def first(
 ) -> dict[str, Any] | None:
     """The first row a SELECT (built once, at import) finds, by column key, its values read
     as SQLAlchemy reads them; None if it finds none."""
+    compiled, found = _select(session, statement, values)
+    return _read(compiled, found[0]) if found else None
+
+
+def every(
+    session: Session, statement: ClauseElement, values: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """Every row a SELECT (built once, at import) finds, as `first` reads its first."""
+    compiled, found = _select(session, statement, values)
+    return [_read(compiled, row) for row in found]
+
+
+def _select(
+    session: Session, statement: ClauseElement, values: Mapping[str, Any]
+) -> tuple[_Compiled, list[Sequence[Any]]]:
     connection = _flushed(session)
     compiled = _compile(statement, connection.dialect, None, False)
     if len(set(compiled.columns)) < len(compiled.columns):  # label the columns apart
         raise ValueError(f"selected columns share a key: {compiled.columns}")
-    found = _run(connection, compiled.sql, compiled.parameters(values), False)
-    if not found:
-        return None
+    return compiled, _run(connection, compiled.sql, compiled.parameters(values), False)
+
+
+def _read(compiled: _Compiled, row: Sequence[Any]) -> dict[str, Any]:
     return {
         key: value if read is None else read(value)
-        for key, read, value in zip(compiled.columns, compiled.readers, found[0], strict=True)
+        for key, read, value in zip(compiled.columns, compiled.readers, row, strict=True)
     }
 
 

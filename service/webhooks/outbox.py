@@ -33,7 +33,7 @@ def enqueue(
     """Store one event for the account's endpoints that take it (or those given) and return
     its id; nothing is stored when no endpoint takes it, or when its dedup key is taken."""
     if endpoint_ids is None:
-        endpoint_ids = repository.subscribers(session, [account_id], event_type).get(account_id)
+        endpoint_ids = repository.subscribers_of(session, account_id, event_type)
     if not endpoint_ids:
         return None
     payload = json.dumps(body(event_type, now, dict(data)), separators=(",", ":"), default=str)
@@ -69,9 +69,9 @@ def plan_changed(
     """Before a re-plan is stored: `plan.changed` if it adds, moves or cancels steps, and
     `interview.concluded` if it ends a series that was active."""
     assert interview.id is not None
-    if not repository.subscribers(session, [account_id], EventType.PLAN_CHANGED) and not (
+    if not repository.subscribers_of(session, account_id, EventType.PLAN_CHANGED) and not (
         after.state is not SeriesState.ACTIVE
-        and repository.subscribers(session, [account_id], EventType.INTERVIEW_CONCLUDED)
+        and repository.subscribers_of(session, account_id, EventType.INTERVIEW_CONCLUDED)
     ):
         return
     whose = {"interview_id": interview.id, "candidate_id": interview.candidate_id}
@@ -98,7 +98,7 @@ class _FirstPlan(Protocol):
 
 def plans_added(session: Session, firsts: Sequence[_FirstPlan]) -> None:
     """After interviews are created: `plan.changed` with every step added, for accounts with an
-    endpoint that takes it (one query for the whole group)."""
+    endpoint that takes it (one query an account of the group)."""
     listening = repository.subscribers(
         session, {first.account_id for first in firsts}, EventType.PLAN_CHANGED
     )
