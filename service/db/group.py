@@ -74,9 +74,13 @@ class GroupWriter:
         self,
         store: Callable[[Session, Sequence[Item]], Sequence[T | Exception]],
         items: Sequence[Item],
+        here: bool = False,
     ) -> "list[Future[T]]":
         given = _Items(store, list(items), [Future() for _ in items])
-        self._put(given)
+        if here:
+            _commit_items(self._writing, given)
+        else:
+            self._put(given)
         return given.results
 
     def _put(self, work: "_Work[Any] | _Items[Any, Any]") -> None:

@@ -178,13 +178,16 @@ class Database:
         self,
         store: "Callable[[Session, Sequence[Item]], Sequence[T | Exception]]",
         items: Sequence[Item],
+        here: bool = False,
     ) -> "list[Future[T]]":
         """The fast path for many rows: `store` saves items in shared statements (a table's rows
         for all of them in one) and answers each in its place, with a result or the error that
         refused it (a refused item stores nothing). The items are stored in a write transaction
         with whatever else waits to be stored by the same `store` (see service.db.group); each
-        future holds its item's answer once that transaction has committed."""
-        return self._group.submit_items(store, items)
+        future holds its item's answer once that transaction has committed. With `here`, for a
+        caller that gathers its own groups (the writer process), they are stored as they are,
+        on the caller's thread, before this returns: no handing over to the group's thread."""
+        return self._group.submit_items(store, items, here)
 
     def ping(self) -> None:
         """Raise if the database cannot answer a trivial query."""

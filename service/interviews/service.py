@@ -157,10 +157,13 @@ def create_interview(
     return stored
 
 
-def store_interviews(db: Database, creates: Sequence[NewInterview]) -> list[Future[InterviewView]]:
+def store_interviews(
+    db: Database, creates: Sequence[NewInterview], here: bool = False
+) -> list[Future[InterviewView]]:
     """Store creates in one transaction with the others waiting, sharing their statements
-    (Database.store_together); each future holds its interview or the error that refused it."""
-    return db.store_together(add_interviews, creates)
+    (Database.store_together; `here`: on this thread, for the writer process, which gathers
+    its own groups); each future holds its interview or the error that refused it."""
+    return db.store_together(add_interviews, creates, here)
 
 
 def get_interview(db: Database, account_id: int, interview_id: int, now: datetime) -> InterviewView:

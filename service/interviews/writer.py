@@ -350,7 +350,8 @@ def serve(inbox: int, outbox: int) -> None:
             if not waiting:
                 return
             group = [_read(waiting.popleft()) for _ in range(min(GROUP_MOST, len(waiting)))]
-            stored = interviews_service.store_interviews(db, [create for _, create, _ in group])
+            creates = [create for _, create, _ in group]
+            stored = interviews_service.store_interviews(db, creates, here=True)
             for (number, _, rid), result in zip(group, stored, strict=True):
                 token = logs.request_id.set(rid)
                 try:

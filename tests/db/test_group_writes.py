@@ -216,3 +216,24 @@ def test_a_store_that_answers_too_few_is_rolled_back_and_each_item_runs_alone(
     results = db.store_together(_Accounts(short=True), ["one", "two"])
     assert [r.result(10) for r in results] == ["one", "two"]
     assert _stored(db) == {"one", "two"}
+
+
+def test_items_stored_here_are_stored_on_the_callers_thread_before_it_returns(
+    db: Database,
+) -> None:
+    """The writer process gathers its own groups: it stores them on its own thread, so a group
+    is not handed to the group writer's thread and waited for."""
+    threads: list[int] = []
+
+    def store(session: Session, items: Sequence[Any]) -> list[str | Exception]:
+        threads.append(threading.get_ident())
+        return _Accounts()(session, items)
+
+    with _commits(db) as commits:
+        results = db.store_together(store, ["one", InvalidInput("refused"), "three"], here=True)
+        assert all(result.done() for result in results)
+    assert threads == [threading.get_ident()]
+    assert [results[0].result(0), results[2].result(0)] == ["one", "three"]
+    assert isinstance(results[1].exception(0), InvalidInput)
+    assert _stored(db) == {"one", "three"}
+    assert len(commits) == 1
