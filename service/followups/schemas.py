@@ -10,9 +10,9 @@ from pydantic import (
     model_validator,
 )
 
-from service.candidates.schemas import BusinessHoursBody, PolicyBody
+from service.candidates.schemas import BusinessHoursBody, CandidateFields, PolicyBody
 from service.domain import drafts
-from service.domain.changes import CandidateChanges, InterviewChanges
+from service.domain.changes import InterviewChanges
 from service.domain.model import (
     Channel,
     Format,
@@ -36,7 +36,6 @@ from service.http.fields import (
     Notes,
     Strict,
     TimeZone,
-    clock,
     local,
 )
 from service.interviews.planning import InterviewView
@@ -249,7 +248,9 @@ class OutcomeLogged(OutcomeOut):
 # Preview
 
 
-class PreviewCandidate(Strict):
+class PreviewCandidate(CandidateFields):  # a candidate's settings, without a name
+    complete: ClassVar[bool] = True
+
     timezone: TimeZone
     country: Country | None = None
     call_time: ClockTime = "10:00"
@@ -257,17 +258,6 @@ class PreviewCandidate(Strict):
     thank_you_channel: Literal["email", "mail"] = "email"
     follow_up_channel: Literal["phone", "email"] = "phone"
     policy: PolicyBody = Field(default_factory=PolicyBody)
-
-    def to_changes(self) -> CandidateChanges:
-        return CandidateChanges(
-            timezone=self.timezone,
-            country=self.country,
-            call_time=clock(self.call_time),
-            business_hours=self.business_hours.to_domain(),
-            thank_you_channel=Channel(self.thank_you_channel),
-            follow_up_channel=Channel(self.follow_up_channel),
-            policy=self.policy.to_domain(),
-        )
 
 
 class PreviewRequest(InterviewFields):

@@ -234,9 +234,9 @@ class Fields(Strict):
 
     complete: ClassVar[bool] = False
 
-    def given(self) -> dict[str, Any]:
-        names = type(self).model_fields if self.complete else self.model_fields_set
-        return {name: getattr(self, name) for name in names}
+    def given(self) -> set[str]:
+        """The names of the fields that count."""
+        return set(type(self).model_fields) if self.complete else set(self.model_fields_set)
 
 
 # Problems (RFC 9457)

@@ -56,7 +56,7 @@ class ContactBody(Strict):
         return Contact(id=contact_id, **self.model_dump())
 
 
-class ContactUpdate(Strict):
+class ContactUpdate(Fields):
     name: Name = Field(default_factory=unset)
     title: Title | None = None
     role: ContactRole = Field(default_factory=unset)
@@ -68,7 +68,7 @@ class ContactUpdate(Strict):
 
     def to_changes(self) -> ContactChanges:
         """The fields sent."""
-        sent = self.model_fields_set
+        sent = self.given()
         changes = ContactChanges()
         if "name" in sent:
             changes["name"] = self.name
@@ -129,6 +129,7 @@ class InterviewFields(Fields):
     """Fields shared by interview creation, update and preview."""
 
     if TYPE_CHECKING:  # each body declares its fields; these are for the type checker
+        candidate_id: Id
         company: Name
         role: Name
         job_number: Label | None
@@ -150,6 +151,8 @@ class InterviewFields(Fields):
         or null is left for the use case to default (a create takes the candidate's)."""
         given = self.given()
         changes = InterviewChanges()
+        if "candidate_id" in given:
+            changes["candidate_id"] = self.candidate_id
         if "company" in given:
             changes["company"] = self.company
         if "role" in given:
@@ -213,11 +216,6 @@ class InterviewCreate(InterviewFields):
     contacts: list[ContactBody] = Field(default=[], max_length=MAX_CONTACTS)
     references: list[ReferenceBody] = Field(default=[], max_length=MAX_REFERENCES)
 
-    def to_changes(self) -> InterviewChanges:
-        changes = super().to_changes()
-        changes["candidate_id"] = self.candidate_id
-        return changes
-
 
 class InterviewUpdate(InterviewFields):
     candidate_id: Id = Field(default_factory=unset)
@@ -236,12 +234,6 @@ class InterviewUpdate(InterviewFields):
     notes: Notes | None = None
     contacts: list[ContactBody] = Field(default_factory=unset, max_length=MAX_CONTACTS)
     references: list[ReferenceBody] = Field(default_factory=unset, max_length=MAX_REFERENCES)
-
-    def to_changes(self) -> InterviewChanges:
-        changes = super().to_changes()
-        if "candidate_id" in self.model_fields_set:
-            changes["candidate_id"] = self.candidate_id
-        return changes
 
 
 class InterviewOut(BaseModel):
